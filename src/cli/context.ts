@@ -1,0 +1,92 @@
+// The command layer's view of the world: streams, env, output mode. Built once in main.ts from what bin/ passes in;
+// everything below the command layer takes plain values instead.
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface CliIO {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export interface GlobalOptions {
+  json: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+export interface CliContext {
+  readonly io: CliIO;
+  readonly env: NodeJS.ProcessEnv;
+  /** Global flags, valid once commander has parsed argv (read them inside actions, not at register time). */
+  readonly global: GlobalOptions;
+  /** chalk bound to stdout's colour support; plain strings when NO_COLOR, --no-color or not a TTY. */
+  readonly c: ChalkInstance;
+  /** chalk bound to stderr's colour support. */
+  readonly ce: ChalkInstance;
+  /** A line to stdout. */
+  print(line?: string): void;
+  /** A value as pretty JSON to stdout (for --json). */
+  printJson(value: unknown): void;
+  /** A line to stderr (progress, warnings, notes that must not pollute --json output). */
+  note(line: string): void;
+  /** Resolves with the signal name on the first SIGINT or SIGTERM; long-running commands await it to shut down. */
+  waitForShutdown(): Promise<string>;
+  /** Whether stderr is an interactive terminal (progress bars are drawn only then). */
+  readonly interactive: boolean;
+}
+
+/** A failure the user caused or should know about: printed as one line, no stack unless --verbose. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, flag: boolean): boolean {
+  if (!flag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+export function createContext(io: CliIO, global: GlobalOptions): CliContext {
+  const level = (s: { isTTY?: boolean }) => (colorEnabled(s, io.env, global.color) ? 1 : 0);
+  const ctx: CliContext = {
+    io,
+    env: io.env,
+    global,
+    get c() {
+      return new Chalk({ level: level(io.stdout) });
+    },
+    get ce() {
+      return new Chalk({ level: level(io.stderr) });
+    },
+    print(line = '') {
+      io.stdout.write(`${line}\n`);
+    },
+    printJson(value) {
+      io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    note(line) {
+      io.stderr.write(`${line}\n`);
+    },
+    waitForShutdown() {
+      return new Promise((resolve) => {
+        const onSignal = (sig: NodeJS.Signals) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(sig);
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+    },
+    get interactive() {
+      return io.stderr.isTTY === true;
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,141 @@
+// Open-data decryption and signatures, backend side (protocol.md section 5). Pure functions, no I/O.
+// Deliberately independent from mock-wechat/crypto.ts: both sides are held to the known-answer vectors instead,
+// so that a shared bug (wrong key encoding, lax padding) cannot pass every round trip.
+import { createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Stable machine names of every way open data can be refused, with a readable message each. */
+export const OPEN_DATA_ERRORS = {
+  bad_base64: 'encryptedData or iv is not valid base64',
+  bad_iv: 'iv must decode to 16 bytes',
+  bad_session_key: 'session_key must decode to 16 bytes',
+  bad_ciphertext: 'encryptedData is not a whole number of AES blocks',
+  bad_padding: 'decryption gave invalid PKCS#7 padding (wrong or stale session_key, or corrupt data)',
+  bad_json: 'decrypted data is not a JSON object (wrong or stale session_key, or corrupt data)',
+  watermark_appid_mismatch: 'watermark.appid is not this app',
+  openid_mismatch: 'decrypted openId is not the session user',
+  bad_signature: 'rawData signature does not match',
+  stale_session_key: 'data was encrypted under a previous session_key whose grace period is over; log in again',
+} as const;
+
+export type OpenDataErrorCode = keyof typeof OPEN_DATA_ERRORS;
+
+export class OpenDataError extends Error {
+  readonly code: OpenDataErrorCode;
+  constructor(code: OpenDataErrorCode, detail?: string) {
+    super(detail ? `${OPEN_DATA_ERRORS[code]}: ${detail}` : OPEN_DATA_ERRORS[code]);
+    this.name = 'OpenDataError';
+    this.code = code;
+  }
+}
+
+const BASE64_STRICT = /^[A-Za-z0-9+/]*={0,2}$/;
+const URL_ESCAPES = /%(2B|2F|3D)/gi;
+const ESCAPED: Record<string, string> = { '2B': '+', '2F': '/', '3D': '=' };
+
+/**
+ * Repairs base64 damaged on the way in, only where the repair is unambiguous, and refuses everything else.
+ * - A space can only be a `+` that URL form-decoding turned into a space (base64 has no spaces): restored.
+ * - Line breaks are dropped: the official demo prints encryptedData wrapped, and Node/PHP decoders skip them.
+ * - `%2B`, `%2F`, `%3D` are URL-encoded base64 characters: decoded. Any other `%` is refused.
+ * Anything still outside the standard alphabet (including URL-safe `-`/`_` and tabs) is bad_base64; a decoder that
+ * silently skipped it would decrypt the wrong bytes.
+ */
+export function normalizeBase64(input: string, field = 'value'): string {
+  let s = input;
+  if (s.includes('%')) {
+    s = s.replace(URL_ESCAPES, (_m, hex: string) => ESCAPED[hex.toUpperCase()] ?? '');
+    if (s.includes('%')) throw new OpenDataError('bad_base64', `${field} has a URL escape other than %2B, %2F, %3D`);
+  }
+  if (s.includes(' ')) s = s.replaceAll(' ', '+');
+  if (s.includes('\n') || s.includes('\r')) s = s.replace(/[\r\n]/g, '');
+  if (s.length % 4 !== 0 || !BASE64_STRICT.test(s)) {
+    throw new OpenDataError('bad_base64', `${field} is not standard padded base64`);
+  }
+  return s;
+}
+
+function decode(input: string, field: string): Buffer {
+  if (typeof input !== 'string') throw new OpenDataError('bad_base64', `${field} is not a string`);
+  return Buffer.from(normalizeBase64(input, field), 'base64');
+}
+
+function sessionKeyBytes(sessionKey: string): Buffer {
+  let key: Buffer;
+  try {
+    key = decode(sessionKey, 'session_key');
+  } catch {
+    throw new OpenDataError('bad_session_key', 'not base64');
+  }
+  if (key.length !== 16) throw new OpenDataError('bad_session_key', `${key.length} bytes`);
+  return key;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * AES-128-CBC decrypt of WeChat open data (getUserInfo, old phone, werun, share info). Strict PKCS#7 over 16-byte
+ * blocks (protocol.md 5b: the 32-byte variant of some SDKs does not apply), the plaintext must be a UTF-8 JSON
+ * object, and when appId is given the watermark must name it. Throws OpenDataError with a distinct code per failure.
+ */
+export function decryptOpenData(input: {
+  encryptedData: string;
+  iv: string;
+  sessionKey: string;
+  appId?: string;
+}): Record<string, unknown> {
+  const data = decode(input.encryptedData, 'encryptedData');
+  const iv = decode(input.iv, 'iv');
+  if (iv.length !== 16) throw new OpenDataError('bad_iv', `${iv.length} bytes`);
+  const key = sessionKeyBytes(input.sessionKey);
+  if (data.length === 0 || data.length % 16 !== 0) throw new OpenDataError('bad_ciphertext', `${data.length} bytes`);
+
+  const decipher = createDecipheriv('aes-128-cbc', key, iv);
+  decipher.setAutoPadding(false); // padding is checked below, so that a bad pad gets its own error name
+  const head = decipher.update(data);
+  const tail = decipher.final();
+  const plain = tail.length === 0 ? head : Buffer.concat([head, tail]);
+
+  const pad = plain[plain.length - 1] ?? 0;
+  if (pad < 1 || pad > 16) throw new OpenDataError('bad_padding');
+  for (let i = plain.length - pad; i < plain.length - 1; i++) {
+    if (plain[i] !== pad) throw new OpenDataError('bad_padding');
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(plain.subarray(0, plain.length - pad)));
+  } catch {
+    throw new OpenDataError('bad_json');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new OpenDataError('bad_json');
+  const result = parsed as Record<string, unknown>;
+
+  if (input.appId !== undefined) {
+    const watermark = result.watermark as { appid?: unknown } | undefined;
+    const appid = watermark && typeof watermark === 'object' ? watermark.appid : undefined;
+    if (appid !== input.appId) {
+      throw new OpenDataError('watermark_appid_mismatch', `got ${typeof appid === 'string' ? appid : 'none'}`);
+    }
+  }
+  return result;
+}
+
+/** sha1(rawData + session_key) as lowercase hex; the key is the base64 text itself (protocol.md 5a). */
+export function rawDataSignature(rawData: string, sessionKey: string): string {
+  return createHash('sha1').update(rawData + sessionKey, 'utf8').digest('hex');
+}
+
+/** Compares in constant time; accepts upper-case hex too (WxJava emits upper case for its HMACs). */
+export function verifyRawDataSignature(rawData: string, sessionKey: string, signature: string): boolean {
+  if (typeof signature !== 'string' || !/^[0-9a-fA-F]{40}$/.test(signature)) return false;
+  const expected = Buffer.from(rawDataSignature(rawData, sessionKey), 'hex');
+  return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
+}
+
+/**
+ * hmac_sha256(body, key = session_key TEXT as UTF-8), lowercase hex (protocol.md 3a/6.4): the login-state signature,
+ * and with an empty body the checksession/resetusersessionkey signature.
+ */
+export function loginStateSignature(sessionKey: string, body = ''): string {
+  return createHmac('sha256', Buffer.from(sessionKey, 'utf8')).update(body, 'utf8').digest('hex');
+}

@@ -1,0 +1,312 @@
+// Encrypted open-data fixtures for people testing their own decrypt code, in any language. Pure: a seed in, the same
+// cases out, byte for byte (seeded keys, ivs, profiles and timestamps; no clock, no Math.random). The error names
+// are the backend's own (src/crypto OPEN_DATA_ERRORS), and a test checks every case against src/crypto.
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { encryptOpenData, rawDataSignature } from '../../mock-wechat/crypto.js';
+import { createPrng, type Prng } from './prng.js';
+
+export const FIXTURE_FORMAT = 'wxlogin-fixtures/1';
+export const DEFAULT_FIXTURE_APPID = 'wx1234567890abcdef';
+export const OTHER_FIXTURE_APPID = 'wxfedcba0987654321';
+export const DEFAULT_FIXTURE_SEED = 'wxlogin';
+
+/** Every kind, in the order a set lists them, with what a consumer's decoder is expected to do. */
+export const FIXTURE_KINDS = {
+  userinfo_classic: 'getUserInfo, classic shape (real profile, openId, unionId), with rawData + signature',
+  userinfo_anonymised: 'getUserInfo after 2022: 微信用户, gray avatar, empty gender/region; openId kept',
+  phone: 'old encrypted getPhoneNumber payload (countryCode is the string "86")',
+  werun: 'getWeRunData: 31 days of stepInfoList at local (+08:00) midnights',
+  shareinfo: 'getShareInfo: openGId',
+  plus_as_space: 'userinfo whose encryptedData had "+" turned into spaces by URL form-decoding: repair it (only a space can stand for "+")',
+  wrong_key: 'encrypted under another key: strict PKCS#7 check fails',
+  stale_key: 'encrypted under previous_session_key, which the user no longer holds: report the stale key, do not decrypt',
+  tampered_ciphertext: 'one bit of the first ciphertext block flipped: padding survives, the plaintext is not JSON',
+  other_app_watermark: "watermark.appid names another app than input.appid",
+  padding_32: 'PKCS#7 over 32-byte blocks (the message-crypto sample some SDKs reuse): pad byte > 16 is refused',
+  truncated: 'encryptedData cut short: not a whole number of AES blocks',
+  wrong_iv_length: 'iv decodes to 12 bytes instead of 16',
+  bad_signature: 'userinfo whose signature was made with another session_key',
+} as const;
+export type FixtureKind = keyof typeof FIXTURE_KINDS;
+
+/** Expected refusal per negative kind: names from the backend's OPEN_DATA_ERRORS. */
+export const FIXTURE_ERRORS = {
+  wrong_key: 'bad_padding',
+  stale_key: 'stale_session_key',
+  tampered_ciphertext: 'bad_json',
+  other_app_watermark: 'watermark_appid_mismatch',
+  padding_32: 'bad_padding',
+  truncated: 'bad_ciphertext',
+  wrong_iv_length: 'bad_iv',
+  bad_signature: 'bad_signature',
+} as const satisfies Partial<Record<FixtureKind, string>>;
+
+export interface FixtureInput {
+  appid: string;
+  session_key: string;
+  iv: string;
+  encryptedData: string;
+  rawData?: string;
+  signature?: string;
+  /** Only in stale_key cases: the key the data was really encrypted under, which the user has since replaced. */
+  previous_session_key?: string;
+}
+
+export interface FixtureCase {
+  name: string;
+  kind: FixtureKind;
+  input: FixtureInput;
+  expect: { plaintext: Record<string, unknown> } | { error: string };
+}
+
+export interface FixtureOptions {
+  seed?: string | number;
+  /** Sets of cases: each set holds one case of every kind. */
+  count?: number;
+  appid?: string;
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ID_ALPHABET = `${ALNUM}-_`;
+const NICKS = ['Band', 'Lin', 'Mei', 'Ahmad', 'Zhang Wei', '小明', '阿花', 'Chen Jie', 'Olu', 'Sakura', 'Ravi', '王芳'];
+const PLACES = [
+  ['Guangzhou', 'Guangdong', 'CN'],
+  ['Shenzhen', 'Guangdong', 'CN'],
+  ['Hangzhou', 'Zhejiang', 'CN'],
+  ['Chengdu', 'Sichuan', 'CN'],
+  ['Haidian', 'Beijing', 'CN'],
+  ['Kowloon', 'Hong Kong', 'CN'],
+] as const;
+const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
+/** The gray default avatar anonymised user info carries (protocol.md 5e). */
+const GRAY_AVATAR =
+  'https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132';
+
+const b64 = (b: Buffer) => b.toString('base64');
+
+/** AES-128-CBC with PKCS#7 padding to `block` bytes (16 is WeChat's; 32 reproduces the message-crypto mistake). */
+function encryptPadded(plaintext: string, key: string, iv: string, block: number): string {
+  const data = Buffer.from(plaintext, 'utf8');
+  const pad = block - (data.length % block);
+  const padded = Buffer.concat([data, Buffer.alloc(pad, pad)]);
+  const c = createCipheriv('aes-128-cbc', Buffer.from(key, 'base64'), Buffer.from(iv, 'base64'));
+  c.setAutoPadding(false);
+  return b64(Buffer.concat([c.update(padded), c.final()]));
+}
+
+/** Whether decrypting under `key` ends in valid 16-byte PKCS#7 padding (to pick wrong keys that surely fail). */
+function padsValidly(encryptedData: string, key: string, iv: string): boolean {
+  const dec = createDecipheriv('aes-128-cbc', Buffer.from(key, 'base64'), Buffer.from(iv, 'base64'));
+  dec.setAutoPadding(false);
+  const plain = Buffer.concat([dec.update(Buffer.from(encryptedData, 'base64')), dec.final()]);
+  const pad = plain[plain.length - 1]!;
+  if (pad < 1 || pad > 16) return false;
+  for (let i = plain.length - pad; i < plain.length; i++) if (plain[i] !== pad) return false;
+  return true;
+}
+
+function makeUser(rng: Prng, appid: string, ts: number) {
+  const [city, province, country] = rng.pick(PLACES);
+  return {
+    openId: `o${rng.chars(27, ID_ALPHABET)}`,
+    nickName: rng.pick(NICKS),
+    gender: rng.int(3),
+    language: rng.pick(LANGS),
+    city,
+    province,
+    country,
+    avatarUrl: `https://thirdwx.qlogo.cn/mmopen/vi_32/${rng.chars(80, ALNUM)}/132`,
+    unionId: `o${rng.chars(27, ID_ALPHABET)}`,
+    watermark: { timestamp: ts, appid },
+  };
+}
+
+/** Yields the cases set by set, so that large counts stream to disk without being held in memory. */
+export function* generateFixtures(o: FixtureOptions = {}): Generator<FixtureCase> {
+  const seed = o.seed ?? DEFAULT_FIXTURE_SEED;
+  const count = Math.max(1, Math.floor(o.count ?? 1));
+  const appid = o.appid ?? DEFAULT_FIXTURE_APPID;
+  const other = appid === OTHER_FIXTURE_APPID ? DEFAULT_FIXTURE_APPID : OTHER_FIXTURE_APPID;
+  const rng = createPrng(`wxlogin-fixtures:${seed}`);
+  // Fixed timestamps derived from the seed: somewhere in 2020-2023, one step per case.
+  let ts = 1_577_836_800 + rng.int(4 * 365 * 86_400);
+  const width = String(count).length;
+  const key = () => b64(rng.bytes(16));
+  const iv = () => b64(rng.bytes(16));
+
+  for (let set = 1; set <= count; set++) {
+    const suffix = count === 1 ? '' : `-${String(set).padStart(width, '0')}`;
+    const make = (kind: FixtureKind, input: FixtureInput, expect: FixtureCase['expect']): FixtureCase => ({
+      name: `${kind}${suffix}`,
+      kind,
+      input,
+      expect,
+    });
+    const sk = key();
+    const user = makeUser(rng, appid, (ts += 37));
+    const { watermark: _w, openId: _o, unionId: _u, ...visible } = user;
+    void _w;
+    void _o;
+    void _u;
+
+    const classic = (sessionKey: string, ivB64: string, plain: Record<string, unknown>, signKey = sessionKey) => {
+      const rawData = JSON.stringify(visible);
+      return {
+        appid,
+        session_key: sessionKey,
+        iv: ivB64,
+        encryptedData: encryptOpenData(JSON.stringify(plain), sessionKey, ivB64),
+        rawData,
+        signature: rawDataSignature(rawData, signKey),
+      };
+    };
+
+    // Positive kinds.
+    yield make('userinfo_classic', classic(sk, iv(), user), { plaintext: user });
+
+    const anon = {
+      openId: user.openId,
+      nickName: '微信用户',
+      gender: 0,
+      language: '',
+      city: '',
+      province: '',
+      country: '',
+      avatarUrl: GRAY_AVATAR,
+      unionId: user.unionId,
+      watermark: { timestamp: (ts += 37), appid },
+    };
+    {
+      const ivA = iv();
+      const rawData = JSON.stringify({ nickName: anon.nickName, gender: 0, language: '', city: '', province: '', country: '', avatarUrl: GRAY_AVATAR });
+      yield make(
+        'userinfo_anonymised',
+        { appid, session_key: sk, iv: ivA, encryptedData: encryptOpenData(JSON.stringify(anon), sk, ivA), rawData, signature: rawDataSignature(rawData, sk) },
+        { plaintext: anon },
+      );
+    }
+
+    const pure = `1${rng.pick(['3', '5', '7', '8'])}${rng.chars(9, '0123456789')}`;
+    const phone = { phoneNumber: pure, purePhoneNumber: pure, countryCode: '86', watermark: { timestamp: (ts += 37), appid } };
+    {
+      const ivP = iv();
+      yield make('phone', { appid, session_key: sk, iv: ivP, encryptedData: encryptOpenData(JSON.stringify(phone), sk, ivP) }, { plaintext: phone });
+    }
+
+    // WeRun: 31 local (+08:00) midnights ending on the day of the watermark.
+    const wts = (ts += 37);
+    const lastMidnight = Math.floor((wts + 8 * 3600) / 86_400) * 86_400 - 8 * 3600;
+    const stepInfoList = Array.from({ length: 31 }, (_, i) => ({ timestamp: lastMidnight - (30 - i) * 86_400, step: rng.int(20_000) }));
+    const werun = { stepInfoList, watermark: { timestamp: wts, appid } };
+    {
+      const ivW = iv();
+      yield make('werun', { appid, session_key: sk, iv: ivW, encryptedData: encryptOpenData(JSON.stringify(werun), sk, ivW) }, { plaintext: werun });
+    }
+
+    const share = { openGId: `tG${rng.chars(27, ID_ALPHABET)}`, watermark: { timestamp: (ts += 37), appid } };
+    {
+      const ivS = iv();
+      yield make('shareinfo', { appid, session_key: sk, iv: ivS, encryptedData: encryptOpenData(JSON.stringify(share), sk, ivS) }, { plaintext: share });
+    }
+
+    // "+" turned into spaces: draw ivs until the ciphertext has a "+" to damage (deterministic for a seed).
+    {
+      let input = classic(sk, iv(), user);
+      while (!input.encryptedData.includes('+')) input = classic(sk, iv(), user);
+      yield make('plus_as_space', { ...input, encryptedData: input.encryptedData.replaceAll('+', ' ') }, { plaintext: user });
+    }
+
+    // Negative kinds.
+    {
+      const enc = classic(sk, iv(), user);
+      let wrong = key();
+      while (padsValidly(enc.encryptedData, wrong, enc.iv)) wrong = key();
+      const { rawData: _r, signature: _s, ...bare } = enc;
+      void _r;
+      void _s;
+      yield make('wrong_key', { ...bare, session_key: wrong }, { error: FIXTURE_ERRORS.wrong_key });
+    }
+    {
+      const previous = key();
+      const ivS = iv();
+      let current = key();
+      const encryptedData = encryptOpenData(JSON.stringify(user), previous, ivS);
+      while (padsValidly(encryptedData, current, ivS)) current = key();
+      yield make(
+        'stale_key',
+        { appid, session_key: current, iv: ivS, encryptedData, previous_session_key: previous },
+        { error: FIXTURE_ERRORS.stale_key },
+      );
+    }
+    {
+      const ivT = iv();
+      const bytes = Buffer.from(encryptOpenData(JSON.stringify(user), sk, ivT), 'base64');
+      // Flipping a bit of block 1 garbles block 1 and flips one bit of block 2; the last block (the padding) is
+      // untouched, so only the JSON check can catch it.
+      bytes[3] = bytes[3]! ^ 0x01;
+      yield make('tampered_ciphertext', { appid, session_key: sk, iv: ivT, encryptedData: b64(bytes) }, { error: FIXTURE_ERRORS.tampered_ciphertext });
+    }
+    {
+      const ivO = iv();
+      const foreign = { ...user, watermark: { timestamp: (ts += 37), appid: other } };
+      yield make(
+        'other_app_watermark',
+        { appid, session_key: sk, iv: ivO, encryptedData: encryptOpenData(JSON.stringify(foreign), sk, ivO) },
+        { error: FIXTURE_ERRORS.other_app_watermark },
+      );
+    }
+    {
+      // A plaintext whose 32-byte pad exceeds 16, so a strict 16-byte check must refuse it.
+      const ivP = iv();
+      let plain = JSON.stringify(phone);
+      // Trailing spaces keep it valid JSON; they only move the length to where the 32-byte pad is 17..32.
+      while (Buffer.byteLength(plain) % 32 >= 16) plain += ' ';
+      yield make('padding_32', { appid, session_key: sk, iv: ivP, encryptedData: encryptPadded(plain, sk, ivP, 32) }, { error: FIXTURE_ERRORS.padding_32 });
+    }
+    {
+      const ivC = iv();
+      const full = Buffer.from(encryptOpenData(JSON.stringify(user), sk, ivC), 'base64');
+      yield make(
+        'truncated',
+        { appid, session_key: sk, iv: ivC, encryptedData: b64(full.subarray(0, full.length - 6)) },
+        { error: FIXTURE_ERRORS.truncated },
+      );
+    }
+    {
+      const ivG = iv();
+      yield make(
+        'wrong_iv_length',
+        { appid, session_key: sk, iv: b64(Buffer.from(ivG, 'base64').subarray(0, 12)), encryptedData: encryptOpenData(JSON.stringify(user), sk, ivG) },
+        { error: FIXTURE_ERRORS.wrong_iv_length },
+      );
+    }
+    yield make('bad_signature', classic(sk, iv(), user, key()), { error: FIXTURE_ERRORS.bad_signature });
+  }
+}
+
+/** Cases per set (one of every kind). */
+export const KINDS_PER_SET = Object.keys(FIXTURE_KINDS).length;
+
+/** Serialises a case the way the files hold it: 2-space JSON, final newline. */
+export function fixtureFileText(c: FixtureCase): string {
+  return `${JSON.stringify(c, null, 2)}\n`;
+}
+
+export interface FixtureIndexEntry {
+  name: string;
+  kind: FixtureKind;
+  file: string;
+  expect: string;
+}
+
+export function fixtureIndex(o: Required<Pick<FixtureOptions, 'seed' | 'count' | 'appid'>>, entries: FixtureIndexEntry[]) {
+  return {
+    format: FIXTURE_FORMAT,
+    command: `wxlogin fixtures --out DIR --seed ${o.seed} --count ${o.count} --app ${o.appid}`,
+    seed: String(o.seed),
+    count: o.count,
+    appid: o.appid,
+    kinds: FIXTURE_KINDS,
+    cases: entries,
+  };
+}

@@ -1,0 +1,285 @@
+// The whole login journey as a checklist. Each step plays the mini program at the mock (`wx.*`) and the backend
+// under test, then checks what came back against the mock's own record of the user. Steps the backend does not
+// offer (not in its contract, or 404 on its path) are skipped, not failed; steps that need an earlier result that
+// failed are skipped with that reason.
+import { describeFailure, type BackendClient, type BackendResult } from './backend-client.js';
+import { NetworkError } from './http.js';
+import type { BackendStep } from './contract.js';
+import type { MockClient, MockUserView, WxResult } from './mock-client.js';
+
+export const STEP_STATUS = { ok: 'ok', failed: 'failed', skipped: 'skipped' } as const;
+export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
+
+export interface StepResult {
+  name: string;
+  title: string;
+  status: StepStatus;
+  /** What was checked (ok), what went wrong (failed) or why it did not run (skipped). */
+  detail: string;
+  ms: number;
+}
+
+export interface FlowReport {
+  ok: boolean;
+  user: string;
+  openid?: string;
+  backend: string;
+  mock: string;
+  profile: string;
+  steps: StepResult[];
+  counts: Record<StepStatus, number>;
+  ms: number;
+}
+
+export interface FlowOptions {
+  mock: MockClient;
+  backend: BackendClient;
+  /** Mock user alias or openid; default `wxlogin-flow`. */
+  user?: string;
+  scopes?: string[];
+  onStep?: (s: StepResult) => void;
+}
+
+export const DEFAULT_FLOW_USER = 'wxlogin-flow';
+export const DEFAULT_SCOPES = ['scope.userInfo', 'scope.werun'] as const;
+
+class Skip extends Error {}
+class Fail extends Error {}
+
+const PROFILE_KEYS = ['nickName', 'avatarUrl', 'gender', 'language', 'city', 'province', 'country'] as const;
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The profile object in a backend answer: the data itself, or a `profile`/`userInfo`/`user` inside it. */
+export function findProfile(data: unknown): Record<string, unknown> | undefined {
+  const d = obj(data);
+  if (!d) return undefined;
+  if ('nickName' in d) return d;
+  for (const k of ['profile', 'userInfo', 'user']) {
+    const inner = obj(d[k]);
+    if (inner && 'nickName' in inner) return inner;
+    const deeper = obj(inner?.profile);
+    if (deeper && 'nickName' in deeper) return deeper;
+  }
+  return undefined;
+}
+
+function findString(data: unknown, keys: string[], depth = 2): string | undefined {
+  const d = obj(data);
+  if (!d) return undefined;
+  for (const k of keys) if (typeof d[k] === 'string') return d[k] as string;
+  if (depth > 0) {
+    for (const v of Object.values(d)) {
+      const found = findString(v, keys, depth - 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function findArray(data: unknown, key: string, depth = 2): unknown[] | undefined {
+  const d = obj(data);
+  if (!d) return undefined;
+  if (Array.isArray(d[key])) return d[key] as unknown[];
+  if (depth > 0) {
+    for (const v of Object.values(d)) {
+      const found = findArray(v, key, depth - 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function wxOk(r: WxResult): WxResult {
+  if (!r.ok) throw new Fail(`mock answered ${r.errMsg}`);
+  return r;
+}
+
+export async function runFlow(o: FlowOptions): Promise<FlowReport> {
+  const started = performance.now();
+  const steps: StepResult[] = [];
+  const { mock, backend } = o;
+
+  async function step(name: string, title: string, fn: () => Promise<string>): Promise<boolean> {
+    const t0 = performance.now();
+    let status: StepStatus = 'ok';
+    let detail: string;
+    try {
+      detail = await fn();
+    } catch (err) {
+      if (err instanceof Skip) status = 'skipped';
+      else status = 'failed';
+      detail = err instanceof NetworkError ? `no answer: ${err.message}` : err instanceof Error ? err.message : String(err);
+    }
+    const r: StepResult = { name, title, status, detail, ms: Math.round((performance.now() - t0) * 10) / 10 };
+    steps.push(r);
+    o.onStep?.(r);
+    return status === 'ok';
+  }
+
+  /** Calls a backend step, skipping when the backend does not offer it and failing on a refusal. */
+  async function backendStep(s: BackendStep, args: { token?: string; body?: Record<string, unknown> }): Promise<BackendResult> {
+    if (!backend.offers(s)) throw new Skip(`not in the ${backend.contract.profile} contract`);
+    const r = await backend.call(s, args);
+    if (r.notOffered) throw new Skip(`backend has no ${backend.contract.paths[s]} (HTTP 404)`);
+    if (!r.ok) throw new Fail(`backend refused: ${describeFailure(r)}`);
+    return r;
+  }
+  const needOffered = (s: BackendStep) => {
+    if (!backend.offers(s)) throw new Skip(`not in the ${backend.contract.profile} contract`);
+  };
+
+  // A user the mock has not seen is created on first use with a reproducible profile (issue 2).
+  const user = o.user ?? DEFAULT_FLOW_USER;
+  let token: string | undefined;
+  let mockUser: MockUserView | undefined;
+  const skipNoToken = () => {
+    if (!token) throw new Skip('no token (login failed)');
+  };
+
+  await step('login', 'login: wx.login → backend login → token', async () => {
+    const code = wxOk(await mock.login(user)).body.code;
+    if (typeof code !== 'string') throw new Fail('mock login answered no code');
+    const { result, token: t } = await backend.login(code);
+    if (result.notOffered) throw new Fail(`backend has no ${backend.contract.paths.login} (HTTP 404)`);
+    if (!result.ok) throw new Fail(`backend refused the code: ${describeFailure(result)}`);
+    if (!t) throw new Fail(`no token at ${backend.contract.tokenPath} in the login answer`);
+    token = t;
+    try {
+      mockUser = await mock.user(user);
+    } catch {
+      mockUser = undefined;
+    }
+    return `token ${t.slice(0, 8)}… (${t.length} chars)${mockUser ? ` for ${mockUser.openid}` : ''}`;
+  });
+
+  await step('checkSession', 'checkSession: wx.checkSession at the mock', async () => {
+    skipNoToken();
+    wxOk(await mock.checkSession(user));
+    return 'checkSession:ok';
+  });
+
+  await step('sessionCheck', 'session check: backend verifies the stored session_key', async () => {
+    needOffered('sessionCheck');
+    skipNoToken();
+    await backendStep('sessionCheck', { token });
+    return 'the backend\'s session_key passes checksession';
+  });
+
+  const scopes = o.scopes ?? [...DEFAULT_SCOPES];
+  let granted = new Set<string>();
+  await step('authorize', `authorize: ${scopes.join(', ')}`, async () => {
+    skipNoToken();
+    for (const scope of scopes) wxOk(await mock.authorize(user, scope));
+    const setting = wxOk(await mock.getSetting(user)).body.authSetting as Record<string, unknown> | undefined;
+    const missing = scopes.filter((s) => setting?.[s] !== true);
+    if (missing.length) throw new Fail(`getSetting does not report ${missing.join(', ')} as granted`);
+    granted = new Set(scopes);
+    return `getSetting reports ${scopes.length} scope${scopes.length === 1 ? '' : 's'} granted`;
+  });
+
+  await step('userinfo', 'getUserInfo → backend decrypts → profile matches the mock user', async () => {
+    needOffered('userinfo');
+    skipNoToken();
+    const info = wxOk(await mock.getUserInfo(user, true)).body;
+    const body: Record<string, unknown> = { encryptedData: info.encryptedData, iv: info.iv };
+    if (typeof info.rawData === 'string') body.rawData = info.rawData;
+    if (typeof info.signature === 'string') body.signature = info.signature;
+    const r = await backendStep('userinfo', { token, body });
+    const profile = findProfile(r.data) ?? findProfile(r.json);
+    if (!profile) throw new Fail('the backend answered no profile (no nickName in its data)');
+    const seen = obj(info.userInfo) ?? {};
+    const diffs: string[] = [];
+    for (const k of PROFILE_KEYS) {
+      if (k in seen && k in profile && seen[k] !== profile[k]) diffs.push(`${k}: ${JSON.stringify(profile[k])} ≠ userInfo ${JSON.stringify(seen[k])}`);
+      if (mockUser && k in profile && (k === 'nickName' || k === 'avatarUrl') && mockUser[k] !== profile[k]) {
+        diffs.push(`${k}: ${JSON.stringify(profile[k])} ≠ mock user ${JSON.stringify(mockUser[k])}`);
+      }
+    }
+    const pOpenid = profile.openId ?? profile.openid;
+    if (mockUser && typeof pOpenid === 'string' && pOpenid !== mockUser.openid) diffs.push(`openId ${pOpenid} ≠ ${mockUser.openid}`);
+    if (!('nickName' in seen) && !mockUser) throw new Fail('nothing to compare the profile with');
+    if (diffs.length) throw new Fail(`profile differs: ${diffs.join('; ')}`);
+    return `nickName ${JSON.stringify(profile.nickName)}, ${PROFILE_KEYS.filter((k) => k in profile).length} fields equal`;
+  });
+
+  await step('phone', 'phone number: getPhoneNumber → backend → number matches', async () => {
+    needOffered('phone');
+    skipNoToken();
+    const p = wxOk(await mock.getPhoneNumber(user)).body;
+    const body: Record<string, unknown> =
+      backend.contract.phoneBy === 'code' && typeof p.code === 'string' ? { code: p.code } : { encryptedData: p.encryptedData, iv: p.iv };
+    const r = await backendStep('phone', { token, body });
+    const got = findString(r.data, ['phoneNumber', 'purePhoneNumber']) ?? findString(r.json, ['phoneNumber'], 3);
+    if (!got) throw new Fail('the backend answered no phoneNumber');
+    if (mockUser && got !== mockUser.phoneNumber && got !== mockUser.purePhoneNumber) {
+      throw new Fail(`phone ${got} ≠ mock user ${mockUser.phoneNumber}`);
+    }
+    return `${got} (by ${Object.keys(body).includes('code') ? 'phone code' : 'encryptedData'})`;
+  });
+
+  await step('werun', 'WeRun: getWeRunData → backend decrypts steps', async () => {
+    needOffered('werun');
+    skipNoToken();
+    if (!granted.has('scope.werun')) throw new Skip('scope.werun not granted');
+    const w = wxOk(await mock.getWeRunData(user)).body;
+    const r = await backendStep('werun', { token, body: { encryptedData: w.encryptedData, iv: w.iv } });
+    const list = findArray(r.data, 'stepInfoList') ?? findArray(r.json, 'stepInfoList', 3);
+    if (!list || list.length === 0) throw new Fail('the backend answered no stepInfoList');
+    return `${list.length} days of steps`;
+  });
+
+  await step('shareinfo', 'share info: getShareInfo → backend decrypts openGId', async () => {
+    needOffered('shareinfo');
+    skipNoToken();
+    const s = wxOk(await mock.getShareInfo(user)).body;
+    const r = await backendStep('shareinfo', { token, body: { encryptedData: s.encryptedData, iv: s.iv } });
+    const gid = findString(r.data, ['openGId', 'opengid']) ?? findString(r.json, ['openGId'], 3);
+    if (!gid) throw new Fail('the backend answered no openGId');
+    return `openGId ${gid}`;
+  });
+
+  await step('me', 'me: the backend knows the user', async () => {
+    needOffered('me');
+    skipNoToken();
+    const r = await backendStep('me', { token });
+    const openid = findString(r.data, ['openid', 'openId']) ?? findString(r.json, ['openid', 'openId'], 3);
+    if (mockUser && openid && openid !== mockUser.openid) throw new Fail(`openid ${openid} ≠ mock user ${mockUser.openid}`);
+    return openid ? `openid ${openid}` : 'answered';
+  });
+
+  let loggedOut = false;
+  await step('logout', 'logout', async () => {
+    needOffered('logout');
+    skipNoToken();
+    await backendStep('logout', { token });
+    loggedOut = true;
+    return 'token revoked';
+  });
+
+  await step('revoked', 'revoked token refused', async () => {
+    if (!loggedOut) throw new Skip('no logout step');
+    const probe: BackendStep | undefined = backend.offers('me') ? 'me' : backend.offers('sessionCheck') ? 'sessionCheck' : undefined;
+    if (!probe) throw new Skip('no authenticated read to probe with');
+    const r = await backend.call(probe, { token });
+    if (r.ok) throw new Fail(`the backend still accepts the token on ${backend.contract.paths[probe]}`);
+    if (r.status !== 401 && r.code !== 203) throw new Fail(`refused, but not as an auth failure: ${describeFailure(r)}`);
+    return `${backend.contract.paths[probe]} refused it: ${describeFailure(r)}`;
+  });
+
+  const counts: Record<StepStatus, number> = { ok: 0, failed: 0, skipped: 0 };
+  for (const s of steps) counts[s.status]++;
+  return {
+    ok: counts.failed === 0,
+    user: user,
+    openid: mockUser?.openid,
+    backend: backend.baseUrl,
+    mock: mock.baseUrl,
+    profile: backend.contract.profile,
+    steps,
+    counts,
+    ms: Math.round(performance.now() - started),
+  };
+}

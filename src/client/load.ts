@@ -1,0 +1,137 @@
+// Many simulated users at once. Each user logs in at the mock, logs in at the backend and, when the backend offers
+// it, sends its encrypted profile. Concurrency is bounded by a fixed pool of workers pulling user numbers, and
+// nothing per user is kept: latencies go to histograms and failures to counters, so 20k users cost the same memory
+// as 20.
+import { describeFailure, type BackendClient } from './backend-client.js';
+import { createHistogram, type Histogram, type LatencySummary } from './histogram.js';
+import { NetworkError } from './http.js';
+import type { MockClient } from './mock-client.js';
+
+export interface LoadOptions {
+  mock: MockClient;
+  backend: BackendClient;
+  users: number;
+  concurrency: number;
+  /** Users are `<prefix><n>`; the mock creates them on first use. */
+  userPrefix?: string;
+  /** Send getUserInfo to the backend after login (default: when the contract offers userinfo). */
+  userinfo?: boolean;
+  onProgress?: (done: number, total: number, failed: number) => void;
+  now?: () => number;
+}
+
+export interface LoadReport {
+  ok: boolean;
+  users: number;
+  concurrency: number;
+  succeeded: number;
+  failed: number;
+  requests: number;
+  seconds: number;
+  /** Requests per second (mock and backend together). */
+  throughput: number;
+  usersPerSecond: number;
+  latency: LatencySummary;
+  /** Latency of each kind of request: `wx.login`, `backend login`, ... */
+  byRequest: Record<string, LatencySummary>;
+  /** Failures by kind, most frequent first. */
+  errors: Record<string, number>;
+}
+
+class UserFailed extends Error {
+  constructor(readonly kind: string) {
+    super(kind);
+  }
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadReport> {
+  const now = o.now ?? (() => performance.now());
+  const users = Math.max(0, Math.floor(o.users));
+  const concurrency = Math.max(1, Math.min(Math.floor(o.concurrency), users || 1));
+  const prefix = o.userPrefix ?? 'load-';
+  const sendUserinfo = o.userinfo ?? o.backend.offers('userinfo');
+  const overall = createHistogram();
+  const byRequest = new Map<string, Histogram>();
+  const errors = new Map<string, number>();
+  let requests = 0;
+  let done = 0;
+  let failed = 0;
+  let next = 0;
+
+  const record = (name: string, ms: number) => {
+    requests++;
+    overall.record(ms);
+    let h = byRequest.get(name);
+    if (!h) byRequest.set(name, (h = createHistogram()));
+    h.record(ms);
+  };
+
+  async function wx(name: string, call: () => ReturnType<MockClient['login']>) {
+    const r = await call();
+    record(name, r.ms);
+    if (!r.ok) throw new UserFailed(`${name}: ${r.errMsg.replace(/\s*rid:.*$/, '').slice(0, 80)}`);
+    return r.body;
+  }
+
+  async function oneUser(n: number) {
+    const user = `${prefix}${n}`;
+    const code = (await wx('wx.login', () => o.mock.login(user))).code;
+    if (typeof code !== 'string') throw new UserFailed('wx.login: no code');
+    const { result, token } = await o.backend.login(code);
+    record('backend login', result.ms);
+    if (!result.ok) throw new UserFailed(`backend login: ${shortFailure(result)}`);
+    if (!token) throw new UserFailed('backend login: no token in the answer');
+    if (sendUserinfo) {
+      const info = await wx('wx.getUserInfo', () => o.mock.getUserInfo(user, true));
+      const r = await o.backend.call('userinfo', {
+        token,
+        body: { encryptedData: info.encryptedData, iv: info.iv, rawData: info.rawData, signature: info.signature },
+      });
+      record('backend userinfo', r.ms);
+      if (!r.ok) throw new UserFailed(`backend userinfo: ${shortFailure(r)}`);
+    }
+  }
+
+  async function worker() {
+    for (;;) {
+      const n = next++;
+      if (n >= users) return;
+      try {
+        await oneUser(n + 1);
+      } catch (err) {
+        failed++;
+        const kind =
+          err instanceof UserFailed ? err.kind : err instanceof NetworkError ? `network: ${err.kind}` : `error: ${err instanceof Error ? err.message.slice(0, 80) : String(err)}`;
+        errors.set(kind, (errors.get(kind) ?? 0) + 1);
+      }
+      done++;
+      o.onProgress?.(done, users, failed);
+    }
+  }
+
+  const t0 = now();
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  const seconds = Math.max((now() - t0) / 1000, 1e-6);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    ok: failed === 0,
+    users,
+    concurrency,
+    succeeded: users - failed,
+    failed,
+    requests,
+    seconds: Math.round(seconds * 1000) / 1000,
+    throughput: round(requests / seconds),
+    usersPerSecond: round(users / seconds),
+    latency: overall.summary(),
+    byRequest: Object.fromEntries([...byRequest].map(([k, h]) => [k, h.summary()])),
+    errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1])),
+  };
+}
+
+function shortFailure(r: Parameters<typeof describeFailure>[0]): string {
+  const parts = [`HTTP ${r.status}`];
+  if (r.code !== undefined) parts.push(`code ${r.code}`);
+  if (r.error) parts.push(r.error);
+  return parts.join(' ');
+}

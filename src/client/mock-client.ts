@@ -1,0 +1,131 @@
+// The mini program's side of WeChat, played over HTTP against the mock's client-simulator API (`/__client/*`),
+// plus the admin reads a flow needs to check what the backend returned. Returns what the mock answered; a wx-level
+// failure (`<api>:fail ...`) is a value, not an exception, because flows report it as a step result.
+import { requestJson, joinUrl, type HttpDeps } from './http.js';
+
+export const CLIENT_APIS = [
+  'login',
+  'checkSession',
+  'getSetting',
+  'authorize',
+  'getUserInfo',
+  'getUserProfile',
+  'getPhoneNumber',
+  'getWeRunData',
+  'getShareInfo',
+] as const;
+export type ClientApi = (typeof CLIENT_APIS)[number];
+
+export interface WxResult {
+  /** `errMsg` ends in `:ok`. */
+  ok: boolean;
+  errMsg: string;
+  status: number;
+  body: Record<string, unknown>;
+  ms: number;
+}
+
+export interface MockUserView {
+  alias?: string;
+  appid: string;
+  openid: string;
+  unionid?: string;
+  nickName: string;
+  avatarUrl: string;
+  gender: number;
+  language: string;
+  city: string;
+  province: string;
+  country: string;
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string | number;
+  [k: string]: unknown;
+}
+
+export interface MockAppView {
+  appid: string;
+  openPlatform?: string;
+  [k: string]: unknown;
+}
+
+export class MockApiError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MockApiError';
+  }
+}
+
+export interface MockClientOptions extends HttpDeps {
+  baseUrl: string;
+  /** The app the client plays; left out when the mock serves one app. */
+  appid?: string;
+}
+
+export function createMockClient(opts: MockClientOptions) {
+  const deps: HttpDeps = { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs };
+  const url = (p: string) => joinUrl(opts.baseUrl, p);
+
+  async function wx(api: ClientApi, user: string, extra: Record<string, unknown> = {}): Promise<WxResult> {
+    const body: Record<string, unknown> = { user, ...extra };
+    if (opts.appid) body.appid = opts.appid;
+    const res = await requestJson({ method: 'POST', url: url(`/__client/${api}`), body }, deps);
+    const json = (res.json && typeof res.json === 'object' ? res.json : {}) as Record<string, unknown>;
+    const errMsg = typeof json.errMsg === 'string' ? json.errMsg : `${api}:fail HTTP ${res.status} ${res.text.slice(0, 120)}`;
+    return { ok: res.status === 200 && errMsg.endsWith(':ok'), errMsg, status: res.status, body: json, ms: res.ms };
+  }
+
+  async function admin<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+    const res = await requestJson({ method, url: url(path), body }, deps);
+    if (res.status === 404) return undefined;
+    if (res.status >= 400 || res.json === undefined) {
+      throw new MockApiError(`mock admin ${method} ${path} answered HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    }
+    return res.json as T;
+  }
+
+  function unwrapList<T>(v: unknown, key: string): T[] {
+    if (Array.isArray(v)) return v as T[];
+    if (v && typeof v === 'object' && Array.isArray((v as Record<string, unknown>)[key])) {
+      return (v as Record<string, unknown>)[key] as T[];
+    }
+    return [];
+  }
+
+  function unwrapUser(v: unknown): MockUserView | undefined {
+    if (!v || typeof v !== 'object') return undefined;
+    const o = v as Record<string, unknown>;
+    if (typeof o.openid === 'string') return o as MockUserView;
+    if (o.user && typeof o.user === 'object') return o.user as MockUserView;
+    return undefined;
+  }
+
+  return {
+    baseUrl: opts.baseUrl,
+    wx,
+    login: (user: string) => wx('login', user),
+    checkSession: (user: string) => wx('checkSession', user),
+    getSetting: (user: string) => wx('getSetting', user),
+    authorize: (user: string, scope: string) => wx('authorize', user, { scope }),
+    getUserInfo: (user: string, classic = true) => wx('getUserInfo', user, { classic, withCredentials: true }),
+    getPhoneNumber: (user: string) => wx('getPhoneNumber', user),
+    getWeRunData: (user: string) => wx('getWeRunData', user),
+    getShareInfo: (user: string) => wx('getShareInfo', user, { shareTicket: 'wxlogin-flow' }),
+
+    async apps(): Promise<MockAppView[]> {
+      return unwrapList<MockAppView>(await admin('GET', '/__admin/apps'), 'apps');
+    },
+    /** A user by openid or alias (the alias is looked up in the user list when the mock only indexes openids). */
+    async user(openidOrAlias: string): Promise<MockUserView | undefined> {
+      const direct = unwrapUser(await admin('GET', `/__admin/users/${encodeURIComponent(openidOrAlias)}`));
+      if (direct && (!opts.appid || direct.appid === opts.appid)) return direct;
+      const q = opts.appid ? `?appid=${encodeURIComponent(opts.appid)}` : '';
+      const all = unwrapList<MockUserView>(await admin('GET', `/__admin/users${q}`), 'users');
+      return all.find(
+        (u) => (u.alias === openidOrAlias || u.openid === openidOrAlias) && (!opts.appid || u.appid === opts.appid),
+      );
+    },
+  };
+}
+
+export type MockClient = ReturnType<typeof createMockClient>;

@@ -1,0 +1,132 @@
+// One contract suite, run against every store backend. Redis runs when WXLOGIN_TEST_REDIS points at a server.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openStore, parseStoreUri, StoreError, type Store, type UserRecord } from '../../src/store/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wxlogin-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const backends = [
+  { name: 'memory', uri: () => 'memory://', enabled: true },
+  { name: 'sqlite', uri: () => `sqlite://${join(dir, `nested/dir/${randomBytes(4).toString('hex')}.sqlite`)}`, enabled: true },
+  { name: 'redis', uri: () => process.env.WXLOGIN_TEST_REDIS ?? '', enabled: !!process.env.WXLOGIN_TEST_REDIS },
+];
+
+const user = (openid: string): UserRecord => ({
+  openid,
+  sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==',
+  createdAt: 1,
+  updatedAt: 1,
+});
+
+for (const b of backends) {
+  describe(`store contract: ${b.name}`, () => {
+    let clock = 1_700_000_000_000;
+    const now = () => clock;
+    const opened: Store[] = [];
+    const open = async (prefix = `t${randomBytes(4).toString('hex')}`) => {
+      const s = await openStore(b.uri(), { now, prefix });
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    it.skipIf(!b.enabled)('keeps records per namespace, and deletes them', async () => {
+      const s = await open();
+      expect(s.kind).toBe(b.name);
+      await s.users.set('o1', user('o1'));
+      await s.sessions.set('o1', { openid: 'other', createdAt: 1, expiresAt: 2 }, 60_000);
+      expect(await s.users.get('o1')).toEqual(user('o1'));
+      expect((await s.sessions.get('o1'))?.openid).toBe('other');
+      expect(await s.tokens.get('o1')).toBeUndefined();
+      await s.users.set('o1', { ...user('o1'), unionid: 'u1' });
+      expect((await s.users.get('o1'))?.unionid).toBe('u1');
+      expect(await s.users.delete('o1')).toBe(true);
+      expect(await s.users.get('o1')).toBeUndefined();
+      expect(await s.users.delete('o1')).toBe(false);
+      expect((await s.sessions.get('o1'))?.openid).toBe('other');
+    });
+
+    it.skipIf(!b.enabled)('expires on the injected clock: alive 1 ms before, gone at the deadline', async () => {
+      const s = await open();
+      await s.sessions.set('k', { openid: 'o', createdAt: clock, expiresAt: clock + 1000 }, 1000);
+      clock += 999;
+      expect(await s.sessions.get('k')).toBeDefined();
+      clock += 1;
+      expect(await s.sessions.get('k')).toBeUndefined();
+      await expect(s.sessions.set('k', { openid: 'o', createdAt: 0, expiresAt: 0 }, 0)).rejects.toThrow(StoreError);
+    });
+
+    it.skipIf(!b.enabled)('prunes expired sessions that were never read again', async () => {
+      const s = await open();
+      for (let i = 0; i < 5; i++) await s.sessions.set(`old${i}`, { openid: 'o', createdAt: clock, expiresAt: clock + 10 }, 10);
+      await s.sessions.set('fresh', { openid: 'o', createdAt: clock, expiresAt: clock + 60_000 }, 60_000);
+      await s.users.set('forever', user('forever'));
+      clock += 11;
+      const pruned = await s.prune();
+      if (b.name !== 'redis') expect(pruned).toBe(5); // Redis expires keys by itself (PX), in real time
+      expect(await s.sessions.get('fresh')).toBeDefined();
+      expect(await s.users.get('forever')).toBeDefined();
+      expect(await s.sessions.get('old0')).toBeUndefined();
+    });
+
+    it.skipIf(!b.enabled)('lock: one holder at a time, released or expired', async () => {
+      const s = await open();
+      const release = await s.lock('refresh', 60_000);
+      expect(release).toBeTypeOf('function');
+      expect(await s.lock('refresh', 60_000)).toBeUndefined();
+      await release!();
+      const again = await s.lock('refresh', 60_000);
+      expect(again).toBeTypeOf('function');
+      await again!();
+    });
+
+    it.skipIf(!b.enabled)('two handles on the same store see the same records', async () => {
+      if (b.name === 'memory') return; // a memory store is private to its handle by design
+      const uri = b.uri();
+      const prefix = `shared${randomBytes(4).toString('hex')}`;
+      const a = await openStore(uri, { now, prefix });
+      const c = await openStore(uri, { now, prefix });
+      opened.push(a, c);
+      await a.tokens.set('wx1', { accessToken: 'AT', expiresAt: clock + 7_200_000, fetchedAt: clock }, 7_200_000);
+      expect((await c.tokens.get('wx1'))?.accessToken).toBe('AT');
+      if (b.name === 'redis') {
+        const release = await a.lock('x', 60_000);
+        expect(release).toBeTypeOf('function');
+        expect(await c.lock('x', 60_000)).toBeUndefined(); // SET NX PX excludes another instance
+        await release!();
+        const r2 = await c.lock('x', 60_000);
+        expect(r2).toBeTypeOf('function');
+        await r2!();
+      }
+    });
+  });
+}
+
+describe('store URIs', () => {
+  it('parses the three kinds and refuses others with a clear message', () => {
+    expect(parseStoreUri('memory://').kind).toBe('memory');
+    expect(parseStoreUri('sqlite://db/x.sqlite', '/data')).toEqual({ kind: 'sqlite', path: '/data/db/x.sqlite' });
+    expect(parseStoreUri('sqlite:///abs/x.sqlite', '/data').path).toBe('/abs/x.sqlite');
+    expect(parseStoreUri('redis://127.0.0.1:6379')).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(() => parseStoreUri('mongodb://x')).toThrow(/unknown store "mongodb:\/\/x"/);
+    expect(() => parseStoreUri('sqlite://')).toThrow(/needs a path/);
+  });
+  it('creates the sqlite directory on first use, in WAL mode', async () => {
+    const p = join(dir, 'fresh/sub/backend.sqlite');
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    const s = await openStore(`sqlite://${p}`);
+    await s.users.set('o', user('o'));
+    expect(existsSync(p)).toBe(true);
+    expect(existsSync(`${p}-wal`)).toBe(true);
+    await s.close();
+  });
+  it('a Redis that is not there is a clear error', async () => {
+    await expect(openStore('redis://127.0.0.1:1')).rejects.toThrow(/cannot connect to Redis at redis:\/\/127.0.0.1:1/);
+  });
+});

@@ -35,13 +35,22 @@ export interface CliContext {
   readonly interactive: boolean;
 }
 
-/** A failure the user caused or should know about: printed as one line, no stack unless --verbose. */
+/**
+ * A failure the user caused or should know about: printed as one line, no stack unless --verbose.
+ * `code` is a stable machine name (`bad_padding`, `unreachable`, ...) that --json output carries;
+ * `reported` means the command already printed its own account (a failed flow's checklist), so only the exit
+ * code is left to set.
+ */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+  readonly code: string | undefined;
+  readonly reported: boolean;
+  constructor(message: string, options: { exitCode?: number; cause?: unknown; code?: string; reported?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
     this.exitCode = options.exitCode ?? 1;
+    this.code = options.code;
+    this.reported = options.reported ?? false;
   }
 }
 

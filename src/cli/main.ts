@@ -6,7 +6,7 @@ import { commands } from './commands/index.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(getCtx: () => CliContext): Command {
+export function buildProgram(getCtx: () => CliContext, io?: Pick<CliIO, 'stdout' | 'stderr'>): Command {
   const program = new Command('wxlogin')
     .description('Run the WeChat Mini Program login and authorization system offline.')
     .version(VERSION, '-V, --version')
@@ -23,6 +23,14 @@ Examples:
   $ wxlogin mock --port 9400          start only the mock WeChat server
   $ wxlogin <command> --help          help and an example for one command`,
     );
+  // Set before the subcommands exist: commander copies these settings into each command when it is created.
+  program.exitOverride();
+  if (io) {
+    program.configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  }
   for (const register of commands) register(program, getCtx);
   return program;
 }
@@ -37,12 +45,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     return ctx;
   };
-  const program = buildProgram(getCtx);
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
-  });
+  const program = buildProgram(getCtx, io);
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -54,10 +57,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     const c = getCtx();
     const message = err instanceof Error ? err.message : String(err);
     const exitCode = err instanceof CliError ? err.exitCode : 1;
+    if (err instanceof CliError && err.reported) return exitCode;
     if (c.global.json) {
-      c.io.stdout.write(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
+      const code = err instanceof CliError ? err.code : undefined;
+      c.io.stdout.write(`${JSON.stringify({ ok: false, error: message, ...(code ? { code } : {}) }, null, 2)}\n`);
     }
-    c.note(`${c.ce.red('wxlogin: error:')} ${message}`);
+    // One line: a multi-line message (a nested cause) is folded so scripts can grep it.
+    c.note(`${c.ce.red('wxlogin: error:')} ${message.replace(/\s*\n\s*/g, ' ')}`);
     if (c.global.verbose && err instanceof Error && err.stack) c.note(c.ce.dim(err.stack));
     return exitCode;
   }

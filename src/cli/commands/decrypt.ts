@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export default function register(program: Command, getCtx: () => CliContext): void {
+  program
+    .command('decrypt')
+    .description('decrypt open data (getUserInfo, phone, WeRun, share info) and print the plaintext JSON')
+    .requiredOption('--session-key <key>', "the user's session_key (base64)")
+    .requiredOption('--iv <iv>', 'the iv that came with the data (base64)')
+    .requiredOption('--data <encryptedData>', 'encryptedData (base64)')
+    .option('--appid <appid>', 'check that watermark.appid is this app')
+    .addHelpText(
+      'after',
+      `
+Exits non-zero naming the refusal: bad_padding (wrong or stale key, corrupt data), bad_json (not a JSON object),
+watermark_appid_mismatch, bad_ciphertext, bad_iv, bad_session_key, bad_base64.
+
+Example (the official demo vector):
+  $ wxlogin decrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
+      --data "$(cat encryptedData.txt)" --appid wx4f4bc4dec97d474b`,
+    )
+    .action(async (opts: { sessionKey: string; iv: string; data: string; appid?: string }) => {
+      const { decrypt } = await import('../run/crypto.js');
+      const ctx = getCtx();
+      const r = decrypt(opts);
+      if (ctx.global.json) ctx.printJson(r);
+      else ctx.print(JSON.stringify(r.plaintext, null, 2));
+    });
+}

@@ -1,0 +1,64 @@
+// Options shared by the commands that talk to a backend (flow, login). Light: commander only.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function positiveInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+export function addTargetOptions(cmd: Command, defaults: { backend?: string; mock?: string } = {}): Command {
+  return cmd
+    .option('--backend <url>', defaults.backend ? 'backend under test' : 'backend under test (default: start the mock and the embedded reference backend)', defaults.backend)
+    .option('--mock <url>', defaults.mock ? 'the mock WeChat that backend calls' : 'the mock WeChat that backend calls (required with --backend)', defaults.mock)
+    .option('--app <appid>', "the mock's app to play, when it serves several")
+    .option('--user <alias>', 'mock user (alias or openid; created on first use)')
+    .addOption(new Option('--profile <name>', 'built-in backend contract').choices(['wxlogin', 'seed']).default('wxlogin'))
+    .option('--path <step=path>', 'override a step\'s path, e.g. login=/api/login/ or "me=GET /api/me"; PATH "none" drops the step (repeatable)', collect)
+    .addOption(new Option('--token-in <where>', 'where the token goes').choices(['header', 'body']))
+    .option('--token-field <name>', 'body field (or query parameter on GET) carrying the token')
+    .option('--token-header <name>', 'header carrying the token')
+    .option('--token-scheme <scheme>', 'prefix before the token in the header ("" for none)')
+    .option('--token-path <path>', 'JSON path of the token in the login answer (e.g. data.token)')
+    .option('--data-path <path>', 'JSON path of the payload in answers (e.g. data)')
+    .addOption(new Option('--phone-by <how>', 'send the phone step a phone code or encryptedData+iv').choices(['code', 'encrypted']))
+    .option('--timeout <ms>', 'per-request timeout', positiveInt('--timeout'), 10_000);
+}
+
+export interface TargetFlags {
+  backend?: string;
+  mock?: string;
+  app?: string;
+  user?: string;
+  profile?: string;
+  path?: string[];
+  tokenIn?: string;
+  tokenField?: string;
+  tokenHeader?: string;
+  tokenScheme?: string;
+  tokenPath?: string;
+  dataPath?: string;
+  phoneBy?: string;
+  timeout?: number;
+}
+
+export function targetOptions(f: TargetFlags) {
+  return {
+    backend: f.backend,
+    mock: f.mock,
+    app: f.app,
+    timeout: f.timeout,
+    profile: f.profile,
+    paths: f.path,
+    tokenIn: f.tokenIn,
+    tokenField: f.tokenField,
+    tokenHeader: f.tokenHeader,
+    tokenScheme: f.tokenScheme,
+    tokenPath: f.tokenPath,
+    dataPath: f.dataPath,
+    phoneBy: f.phoneBy,
+  };
+}

@@ -1,0 +1,68 @@
+// The mock and the reference backend together, in this process, listening on real ports (0 = any free port). Used by
+// `wxlogin up` (SQLite store in a data directory) and by `wxlogin flow` without --backend (in-memory store).
+import { buildMockWechat } from '../../../mock-wechat/index.js';
+import { buildBackend } from '../../backend/index.js';
+
+export const DEFAULT_APP = { appid: 'wx1234567890abcdef', secret: 'mocksecret000000000000000000000a' } as const;
+
+export interface StackOptions {
+  host?: string;
+  mockPort?: number;
+  backendPort?: number;
+  /** Backend store URI: `memory://`, `sqlite://PATH`, `redis://HOST:PORT`. */
+  store?: string;
+  dataDir?: string;
+  seed?: string | number;
+  /** false turns off the mock's 45011 limit and the backend's login limit (load runs). */
+  rateLimits?: boolean;
+}
+
+export interface Stack {
+  mockUrl: string;
+  backendUrl: string;
+  appid: string;
+  store: string;
+  close(): Promise<void>;
+}
+
+function urlOf(address: string): string {
+  // fastify's listen() answers http://127.0.0.1:PORT (IPv6 addresses bracketed already).
+  return address.replace(/\/$/, '');
+}
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const host = o.host ?? '127.0.0.1';
+  const limitsOff = o.rateLimits === false;
+  const mock = buildMockWechat({
+    seed: o.seed,
+    apps: [{ appid: DEFAULT_APP.appid, secret: DEFAULT_APP.secret }],
+    ...(limitsOff ? { loginRateLimitPerMinute: 0 } : {}),
+    logger: false,
+  });
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    // Backend first (it may still be calling the mock), then the mock; errors while closing are not the user's.
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    closers.length = 0;
+  };
+  try {
+    const mockUrl = urlOf(await mock.app.listen({ host, port: o.mockPort ?? 0 }));
+    closers.push(() => mock.app.close());
+    const store = o.store ?? 'memory://';
+    const backend = await buildBackend({
+      appId: DEFAULT_APP.appid,
+      appSecret: DEFAULT_APP.secret,
+      wechatBaseUrl: mockUrl,
+      store,
+      dataDir: o.dataDir,
+      ...(limitsOff ? { loginRateLimitPerMinute: 0 } : {}),
+      logger: false,
+    });
+    closers.push(() => backend.close());
+    const backendUrl = urlOf(await backend.listen({ host, port: o.backendPort ?? 0 }));
+    return { mockUrl, backendUrl, appid: DEFAULT_APP.appid, store, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

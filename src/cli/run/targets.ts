@@ -1,0 +1,77 @@
+// Turns --backend/--mock/contract flags into clients, starting the embedded stack when no backend is given.
+import { Agent } from 'undici';
+import { resolveContract, ContractError, type ContractOverrides } from '../../client/contract.js';
+import { createBackendClient, type BackendClient } from '../../client/backend-client.js';
+import { createMockClient, type MockClient } from '../../client/mock-client.js';
+import { CliError } from '../context.js';
+
+export interface TargetOptions extends ContractOverrides {
+  backend?: string;
+  mock?: string;
+  app?: string;
+  timeout?: number;
+  seed?: string;
+  /** Connections per origin (load runs). */
+  connections?: number;
+  /** Embedded stack only: false turns rate limits off. */
+  rateLimits?: boolean;
+}
+
+export interface Targets {
+  mock: MockClient;
+  backend: BackendClient;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+function checkUrl(v: string, flag: string): string {
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    return v.replace(/\/+$/, '');
+  } catch {
+    throw new CliError(`${flag} must be an http(s) URL, got "${v}"`, { code: 'usage', exitCode: 2 });
+  }
+}
+
+export async function openTargets(o: TargetOptions): Promise<Targets> {
+  let contract;
+  try {
+    contract = resolveContract(o);
+  } catch (err) {
+    if (err instanceof ContractError) throw new CliError(err.message, { code: 'usage', exitCode: 2 });
+    throw err;
+  }
+  if (o.backend && !o.mock) {
+    throw new CliError('--backend needs --mock: the URL of the mock WeChat that backend calls', { code: 'usage', exitCode: 2 });
+  }
+  if (o.mock && !o.backend) {
+    throw new CliError('--mock needs --backend (leave both out to run the embedded stack)', { code: 'usage', exitCode: 2 });
+  }
+  const dispatcher = new Agent({ connections: o.connections ?? 8, keepAliveTimeout: 10_000 });
+  const closeDispatcher = () => dispatcher.close().catch(() => undefined);
+  let backendUrl: string;
+  let mockUrl: string;
+  let stopStack: () => Promise<void> = async () => {};
+  const embedded = !o.backend;
+  if (o.backend && o.mock) {
+    backendUrl = checkUrl(o.backend, '--backend');
+    mockUrl = checkUrl(o.mock, '--mock');
+  } else {
+    const { startStack } = await import('./stack.js');
+    const stack = await startStack({ store: 'memory://', rateLimits: o.rateLimits, seed: o.seed });
+    backendUrl = stack.backendUrl;
+    mockUrl = stack.mockUrl;
+    stopStack = stack.close;
+  }
+  const http = { dispatcher, timeoutMs: o.timeout ?? 10_000 };
+  return {
+    mock: createMockClient({ baseUrl: mockUrl, appid: o.app, ...http }),
+    backend: createBackendClient({ baseUrl: backendUrl, contract, ...http }),
+    embedded,
+    async close() {
+      await closeDispatcher();
+      await stopStack();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// `wxlogin up`: the mock and the reference backend together until SIGINT/SIGTERM, the backend on an SQLite file
+// in a data directory (or any store URI).
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliError } from '../context.js';
+import { startStack, DEFAULT_APP, type Stack } from './stack.js';
+
+export interface UpOptions {
+  host: string;
+  mockPort: number;
+  port: number;
+  dataDir: string;
+  store?: string;
+  seed?: string;
+}
+
+export interface UpResult {
+  ok: true;
+  mock: string;
+  backend: string;
+  appid: string;
+  secret: string;
+  store: string;
+  dataDir: string;
+}
+
+export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack }> {
+  const dataDir = resolve(o.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw new CliError(`cannot create the data directory ${dataDir}: ${err instanceof Error ? err.message : err}`, { code: 'io' });
+  }
+  const store = o.store ?? `sqlite://${join(dataDir, 'wxlogin.sqlite')}`;
+  let stack: Stack;
+  try {
+    stack = await startStack({ host: o.host, mockPort: o.mockPort, backendPort: o.port, store, dataDir, seed: o.seed });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e?.code === 'EADDRINUSE') {
+      throw new CliError(`a port is already in use (${e.message}); pick others with --mock-port and --port (0 = any free port)`, { code: 'port_in_use', cause: err });
+    }
+    throw err;
+  }
+  return {
+    result: { ok: true, mock: stack.mockUrl, backend: stack.backendUrl, appid: DEFAULT_APP.appid, secret: DEFAULT_APP.secret, store, dataDir },
+    stack,
+  };
+}

@@ -117,9 +117,9 @@ export function createMockClient(opts: MockClientOptions) {
     },
     /** A user by openid or alias (the alias is looked up in the user list when the mock only indexes openids). */
     async user(openidOrAlias: string): Promise<MockUserView | undefined> {
-      const direct = unwrapUser(await admin('GET', `/__admin/users/${encodeURIComponent(openidOrAlias)}`));
-      if (direct && (!opts.appid || direct.appid === opts.appid)) return direct;
       const q = opts.appid ? `?appid=${encodeURIComponent(opts.appid)}` : '';
+      const direct = unwrapUser(await admin('GET', `/__admin/users/${encodeURIComponent(openidOrAlias)}${q}`));
+      if (direct && (!opts.appid || direct.appid === opts.appid)) return direct;
       const all = unwrapList<MockUserView>(await admin('GET', `/__admin/users${q}`), 'users');
       return all.find(
         (u) => (u.alias === openidOrAlias || u.openid === openidOrAlias) && (!opts.appid || u.appid === opts.appid),

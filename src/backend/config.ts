@@ -1,0 +1,102 @@
+// Backend settings from env and flags (flags win), validated once into a BackendConfig. The command layer passes
+// process.env and the parsed flags in; nothing below reads the environment.
+import { join } from 'node:path';
+import { parseStoreUri, StoreError } from '../store/index.js';
+import type { BackendConfig } from './app.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One flag per setting; strings as they come from the command line (numbers are parsed here). */
+export interface BackendFlags {
+  appid?: string;
+  secret?: string;
+  apiBase?: string;
+  store?: string;
+  dataDir?: string;
+  rateLimit?: string | number;
+  tokenTtl?: string | number;
+  staleKeyGrace?: string | number;
+  bodyLimit?: string | number;
+  wechatTimeout?: string | number;
+  wechatRetries?: string | number;
+}
+
+/** The environment variable behind each flag. */
+export const BACKEND_ENV = {
+  appid: 'WX_APPID',
+  secret: 'WX_SECRET',
+  apiBase: 'WX_API_BASE',
+  store: 'WXLOGIN_STORE',
+  dataDir: 'WXLOGIN_DATA_DIR',
+  rateLimit: 'WXLOGIN_RATE_LIMIT',
+  tokenTtl: 'WXLOGIN_TOKEN_TTL',
+  staleKeyGrace: 'WXLOGIN_STALE_KEY_GRACE',
+  bodyLimit: 'WXLOGIN_BODY_LIMIT',
+  wechatTimeout: 'WXLOGIN_WECHAT_TIMEOUT_MS',
+  wechatRetries: 'WXLOGIN_WECHAT_RETRIES',
+} as const satisfies Record<keyof BackendFlags, string>;
+
+export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
+export const DEFAULT_DATA_DIR = '.wxlogin';
+
+type Env = Record<string, string | undefined>;
+
+export function backendConfigFromEnv(env: Env, flags: Partial<BackendFlags> = {}): BackendConfig {
+  const pick = (k: keyof BackendFlags): { value: string | undefined; from: string } => {
+    const f = flags[k];
+    if (f !== undefined && f !== '') return { value: String(f), from: `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}` };
+    const e = env[BACKEND_ENV[k]];
+    return { value: e === undefined || e === '' ? undefined : e, from: BACKEND_ENV[k] };
+  };
+  const int = (k: keyof BackendFlags, min: number, max: number): number | undefined => {
+    const { value, from } = pick(k);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${from} must be a whole number, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) throw new ConfigError(`${from} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+
+  const appid = pick('appid');
+  if (!appid.value) throw new ConfigError('no AppID: set WX_APPID or pass --appid');
+  if (!/^wx[0-9a-zA-Z]{16}$/.test(appid.value)) throw new ConfigError(`${appid.from} "${appid.value}" is not an AppID (wx + 16 characters)`);
+  const secret = pick('secret');
+  if (!secret.value) throw new ConfigError('no AppSecret: set WX_SECRET (or pass --secret / --secret-file)');
+  if (/\s/.test(secret.value)) throw new ConfigError(`${secret.from}: the AppSecret contains whitespace`);
+
+  const base = pick('apiBase');
+  const wechatBaseUrl = base.value ?? DEFAULT_API_BASE;
+  let u: URL;
+  try {
+    u = new URL(wechatBaseUrl);
+  } catch {
+    throw new ConfigError(`${base.from} "${wechatBaseUrl}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${base.from} must be an http(s) URL, got "${wechatBaseUrl}"`);
+
+  const dataDir = pick('dataDir').value ?? DEFAULT_DATA_DIR;
+  const storeOpt = pick('store');
+  const store = storeOpt.value ?? `sqlite://${join(dataDir, 'backend.sqlite')}`;
+  try {
+    parseStoreUri(store, dataDir);
+  } catch (err) {
+    throw new ConfigError(`${storeOpt.value ? storeOpt.from : 'store'}: ${err instanceof StoreError ? err.message : String(err)}`);
+  }
+
+  const cfg: BackendConfig = { appId: appid.value, appSecret: secret.value, wechatBaseUrl, store, dataDir };
+  const set = <K extends keyof BackendConfig>(key: K, v: BackendConfig[K] | undefined) => {
+    if (v !== undefined) cfg[key] = v;
+  };
+  set('loginRateLimitPerMinute', int('rateLimit', 0, 1_000_000));
+  set('tokenTtlSeconds', int('tokenTtl', 1, 365 * 86_400));
+  set('staleKeyGraceSeconds', int('staleKeyGrace', 0, 86_400));
+  set('bodyLimitBytes', int('bodyLimit', 1024, 16 * 1024 * 1024));
+  set('wechatTimeoutMs', int('wechatTimeout', 1, 120_000));
+  set('wechatRetries', int('wechatRetries', 0, 10));
+  return cfg;
+}

@@ -1,0 +1,148 @@
+// Input and response schemas of every route. Responses are serialised through these (fast-json-stringify), so a field
+// a handler returns by mistake, session_key above all, is dropped rather than sent.
+
+const str = (max = 4096) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const b64 = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const TOKEN = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+const errorEnvelope = {
+  type: 'object',
+  required: ['code', 'msg', 'error', 'data'],
+  properties: {
+    code: { type: 'integer' },
+    msg: { type: 'string' },
+    error: { type: 'string' },
+    data: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', properties: { errcode: { type: 'integer' } }, additionalProperties: false },
+      ],
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+function ok(data: object) {
+  return {
+    200: {
+      type: 'object',
+      required: ['code', 'msg', 'data'],
+      properties: { code: { type: 'integer' }, msg: { type: 'string' }, data },
+      additionalProperties: false,
+    },
+    '4xx': errorEnvelope,
+    '5xx': errorEnvelope,
+  };
+}
+
+const PROFILE_PROPS = {
+  openId: { type: 'string' },
+  unionId: { type: 'string' },
+  nickName: { type: 'string' },
+  gender: { type: 'integer' },
+  language: { type: 'string' },
+  city: { type: 'string' },
+  province: { type: 'string' },
+  country: { type: 'string' },
+  avatarUrl: { type: 'string' },
+} as const;
+const PROFILE = { type: 'object', properties: PROFILE_PROPS, additionalProperties: false } as const;
+const PHONE = {
+  type: 'object',
+  required: ['phoneNumber', 'purePhoneNumber', 'countryCode'],
+  properties: { phoneNumber: { type: 'string' }, purePhoneNumber: { type: 'string' }, countryCode: { type: 'string' } },
+  additionalProperties: false,
+} as const;
+
+/** Token in the body (optional: the Authorization header is the other place). */
+const withToken = (props: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  required,
+  properties: { token: TOKEN, ...props },
+});
+const ENCRYPTED = { encryptedData: b64(65536), iv: b64(64) };
+
+export const loginSchema = {
+  body: { type: 'object', required: ['code'], properties: { code: str(256) } },
+  response: ok({
+    type: 'object',
+    required: ['token', 'expiresIn'],
+    properties: { token: { type: 'string' }, expiresIn: { type: 'integer' } },
+    additionalProperties: false,
+  }),
+} as const;
+
+export const userinfoSchema = {
+  body: withToken({ ...ENCRYPTED, rawData: str(8192), signature: { type: 'string', minLength: 1, maxLength: 128 } }, ['encryptedData', 'iv']),
+  response: ok(PROFILE),
+} as const;
+
+export const phoneSchema = {
+  body: withToken({ code: str(256), ...ENCRYPTED }),
+  response: ok(PHONE),
+} as const;
+
+export const werunSchema = {
+  body: withToken(ENCRYPTED, ['encryptedData', 'iv']),
+  response: ok({
+    type: 'object',
+    required: ['stepInfoList'],
+    properties: {
+      stepInfoList: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { timestamp: { type: 'integer' }, step: { type: 'integer' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  }),
+} as const;
+
+export const shareinfoSchema = {
+  body: withToken(ENCRYPTED, ['encryptedData', 'iv']),
+  response: ok({ type: 'object', required: ['openGId'], properties: { openGId: { type: 'string' } }, additionalProperties: false }),
+} as const;
+
+export const meSchema = {
+  querystring: { type: 'object', properties: { token: TOKEN } },
+  response: ok({
+    type: 'object',
+    required: ['openid'],
+    properties: {
+      openid: { type: 'string' },
+      unionid: { type: 'string' },
+      profile: PROFILE,
+      phone: PHONE,
+      createdAt: { type: 'integer' },
+      updatedAt: { type: 'integer' },
+      session: {
+        type: 'object',
+        properties: { createdAt: { type: 'integer' }, expiresAt: { type: 'integer' } },
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  }),
+} as const;
+
+export const logoutSchema = {
+  body: withToken({}),
+  response: ok({ type: 'null' }),
+} as const;
+
+export const sessionCheckSchema = {
+  body: withToken({}),
+  response: ok({ type: 'object', required: ['valid'], properties: { valid: { type: 'boolean' } }, additionalProperties: false }),
+} as const;
+
+export const healthSchema = {
+  response: ok({
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string' }, store: { type: 'string' } },
+    additionalProperties: false,
+  }),
+} as const;

@@ -9,7 +9,8 @@ import fixtures from './fixtures.js';
 import decrypt from './decrypt.js';
 import encrypt from './encrypt.js';
 import sign from './sign.js';
+import mock from './mock.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 
-export const commands: RegisterCommand[] = [up, flow, login, fixtures, decrypt, encrypt, sign];
+export const commands: RegisterCommand[] = [up, flow, login, fixtures, decrypt, encrypt, sign, mock];

@@ -1,0 +1,47 @@
+// WeChat's error vocabulary. errmsg texts are the ones seen on the wire (protocol.md); the mock appends the request
+// trace suffix ` rid: xxxxxxxx-xxxxxxxx-xxxxxxxx` whose first group is the Unix time in hex, as real rids do.
+
+export const ERRMSG: Record<number, string> = {
+  [-1]: 'system error',
+  [-1000]: 'system error',
+  40001: 'invalid credential, access_token is invalid or not latest',
+  40002: 'invalid grant_type',
+  40003: 'invalid openid',
+  40013: 'invalid appid',
+  40029: 'invalid code',
+  40066: 'invalid url',
+  40125: 'invalid appsecret',
+  40163: 'code been used',
+  40226: 'code blocked',
+  41001: 'access_token missing',
+  41002: 'appid missing',
+  41004: 'appsecret missing',
+  41008: 'missing code',
+  41009: 'missing openid',
+  42001: 'access_token expired',
+  43001: 'require GET method',
+  43002: 'require POST method',
+  44002: 'empty post data',
+  45009: 'reach max api daily quota limit',
+  45011: 'api minute-quota reach limit mustslower retry next minute',
+  47001: 'data format error',
+  48001: 'api unauthorized',
+  50002: 'user limited',
+  87008: 'invalid sig_method',
+  87009: 'invalid signature',
+};
+
+export interface WeChatErrorBody {
+  errcode: number;
+  errmsg: string;
+}
+
+/** A mistake in a call to the mock's own admin or client-simulator API (not a WeChat-level failure). */
+export class MockUsageError extends Error {
+  readonly status: number;
+  constructor(message: string, status = 400) {
+    super(message);
+    this.name = 'MockUsageError';
+    this.status = status;
+  }
+}

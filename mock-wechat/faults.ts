@@ -1,0 +1,87 @@
+// Scripted failures: once, N times, or with a probability, on one endpoint or on every server-API endpoint ('*').
+// Kinds: a WeChat errcode reply, added latency, an HTTP 5xx from "the gateway", a dropped connection, and a JSON
+// reply labelled text/plain (as real jscode2session errors have been captured).
+import { MockUsageError } from './errors.js';
+import type { RandomStream } from './random.js';
+import { FAULT_KINDS, type FaultKind, type FaultSpec } from './types.js';
+
+export interface ActiveFault extends FaultSpec {
+  id: string;
+  remaining: number;
+}
+
+export interface Faults {
+  add(spec: FaultSpec): string;
+  clear(): number;
+  list(): ActiveFault[];
+  readonly size: number;
+  /** The fault that hits this request, if any (consumes one of its times). */
+  take(endpoint: string, serverApi: boolean): ActiveFault | undefined;
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+export function validateFault(spec: unknown, endpoints: ReadonlySet<string>): FaultSpec {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new MockUsageError('a fault is a JSON object');
+  const s = spec as Record<string, unknown>;
+  const allowed = new Set(['endpoint', 'kind', 'errcode', 'errmsg', 'latencyMs', 'status', 'times', 'probability']);
+  for (const k of Object.keys(s)) if (!allowed.has(k)) throw new MockUsageError(`fault: unknown field ${k}`);
+  if (typeof s.endpoint !== 'string' || (s.endpoint !== '*' && !endpoints.has(s.endpoint))) {
+    throw new MockUsageError(`fault.endpoint must be '*' or one of ${[...endpoints].join(', ')}`);
+  }
+  if (typeof s.kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(s.kind)) {
+    throw new MockUsageError(`fault.kind must be one of ${FAULT_KINDS.join(', ')}`);
+  }
+  if (s.errcode !== undefined && !isInt(s.errcode)) throw new MockUsageError('fault.errcode must be an integer');
+  if (s.errmsg !== undefined && typeof s.errmsg !== 'string') throw new MockUsageError('fault.errmsg must be a string');
+  if (s.latencyMs !== undefined && !(isInt(s.latencyMs) && s.latencyMs >= 0 && s.latencyMs <= 120_000)) {
+    throw new MockUsageError('fault.latencyMs must be an integer in 0..120000');
+  }
+  if (s.status !== undefined && !(isInt(s.status) && s.status >= 500 && s.status <= 599)) {
+    throw new MockUsageError('fault.status must be an integer in 500..599');
+  }
+  if (s.times !== undefined && !(isInt(s.times) && s.times >= 1)) throw new MockUsageError('fault.times must be an integer >= 1');
+  if (s.probability !== undefined && !(typeof s.probability === 'number' && s.probability >= 0 && s.probability <= 1)) {
+    throw new MockUsageError('fault.probability must be a number in 0..1');
+  }
+  return s as unknown as FaultSpec;
+}
+
+export function createFaults(endpoints: ReadonlySet<string>, dice: () => RandomStream): Faults {
+  let active: ActiveFault[] = [];
+  let seq = 0;
+  return {
+    add(spec) {
+      const s = validateFault(spec, endpoints);
+      const id = `fault-${++seq}`;
+      // With a probability and no count the fault stays until cleared; otherwise it defaults to once.
+      const remaining = s.times ?? (s.probability !== undefined ? Number.POSITIVE_INFINITY : 1);
+      active.push({ ...s, id, remaining });
+      return id;
+    },
+    clear() {
+      const n = active.length;
+      active = [];
+      return n;
+    },
+    list: () => active.map((f) => ({ ...f })),
+    get size() {
+      return active.length;
+    },
+    take(endpoint, serverApi) {
+      for (let i = 0; i < active.length; i++) {
+        const f = active[i]!;
+        if (f.endpoint !== endpoint && !(f.endpoint === '*' && serverApi)) continue;
+        if (f.probability !== undefined && dice().float() >= f.probability) continue;
+        f.remaining--;
+        if (f.remaining <= 0) active.splice(i, 1);
+        return f;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function faultKind(f: ActiveFault | undefined): FaultKind | undefined {
+  return f?.kind;
+}

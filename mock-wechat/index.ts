@@ -1,0 +1,410 @@
+// buildMockWechat(opts) -> { app, control }: one fastify app (not listening) with three faces on one port:
+// the server API a backend calls (/sns, /cgi-bin, /wxa), the client simulator that plays the WeChat app
+// (/__client/*), and the admin API that scripts it (/__admin/*). `control` is the in-process twin of the last two.
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { CLIENT_APIS, createClientApi, wrapForControl, type ClientApiName } from './client-api.js';
+import { ERRMSG, MockUsageError } from './errors.js';
+import { createFaults, type ActiveFault } from './faults.js';
+import { createJournal } from './journal.js';
+import {
+  adminError,
+  appSchema,
+  clientBody,
+  clientResponses,
+  faultSchema,
+  journalEntrySchema,
+  serverQuery,
+  serverResponses,
+  userSchema,
+  userSeedSchema,
+} from './schemas.js';
+import { createServerApi, SERVER_ENDPOINTS, type Query } from './server-api.js';
+import { createState, type MockState } from './state.js';
+import type { ClientResult, FaultKind, MockControl, MockOptions, MockUserSeed } from './types.js';
+
+export { encryptOpenData, loginStateSignature, rawDataSignature } from './crypto.js';
+export { loadMockConfig, MockConfigError, validateMockConfig, type MockFileConfig } from './config.js';
+export { DEFAULT_APP, DEFAULT_USERS } from './state.js';
+export type * from './types.js';
+
+export const DEFAULT_PORT = 9400;
+export const DEFAULT_HOST = '127.0.0.1';
+const BODY_LIMIT = 64 * 1024;
+
+interface RouteTag {
+  endpoint: string;
+  side: 'server' | 'client';
+  api?: ClientApiName;
+}
+
+/** Per-request scratch, kept off fastify's types: the answer (for the journal) and the fault that hit. */
+const RESULT = Symbol('mockResult');
+const FAULT = Symbol('mockFault');
+type Req = FastifyRequest & { [RESULT]?: { errcode?: unknown; errMsg?: unknown }; [FAULT]?: FaultKind };
+
+const GATEWAY_HTML = (status: number) =>
+  `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+
+export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance; control: MockControl } {
+  const state: MockState = createState(opts);
+  const server = createServerApi(state);
+  const client = createClientApi(state);
+  const clientPaths = CLIENT_APIS.map((n) => `/__client/${n}`);
+  const faults = createFaults(new Set<string>([...SERVER_ENDPOINTS, ...clientPaths]), () => state.random().stream('fault'));
+  const journal = createJournal(state.options.journalLimit);
+
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT });
+
+  const tag = (request: FastifyRequest): RouteTag | undefined =>
+    (request.routeOptions.config as { mock?: RouteTag } | undefined)?.mock;
+
+  function record(request: FastifyRequest, status: number, durationMs: number): void {
+    const r = request as Req;
+    const res = r[RESULT];
+    journal.add({
+      time: state.now(),
+      method: request.method,
+      path: request.routeOptions.url ?? request.url.split('?')[0] ?? request.url,
+      query: request.query,
+      body: request.body,
+      status,
+      ...(typeof res?.errcode === 'number' ? { errcode: res.errcode } : {}),
+      ...(typeof res?.errMsg === 'string' ? { errMsg: res.errMsg } : {}),
+      ...(r[FAULT] === undefined ? {} : { fault: r[FAULT] }),
+      durationMs,
+    });
+  }
+
+  async function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault) {
+    (request as Req)[FAULT] = f.kind;
+    switch (f.kind) {
+      case 'latency':
+        await sleep(f.latencyMs ?? 1000);
+        return undefined;
+      case 'textPlain':
+        return undefined;
+      case 'drop':
+        // The connection dies with no response at all, as when a proxy resets it.
+        record(request, 0, reply.elapsedTime);
+        reply.hijack();
+        request.raw.socket?.destroy();
+        request.raw.destroy();
+        return reply;
+      case 'http5xx': {
+        const status = f.status ?? 503;
+        return reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+      }
+      case 'errcode': {
+        const code = f.errcode ?? -1;
+        const body =
+          t.side === 'server'
+            ? state.wxError(code, f.errmsg)
+            : { errMsg: `${t.api}:fail ${f.errmsg ?? ERRMSG[code] ?? 'system error'}`, errno: code };
+        (request as Req)[RESULT] = body;
+        return reply.code(200).send(body);
+      }
+    }
+  }
+
+  // Both faces that faults and the journal apply to; the admin API is neither faulted nor journalled.
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      if (faults.size === 0) return undefined;
+      const t = tag(request);
+      if (!t) return undefined;
+      const f = faults.take(t.endpoint, t.side === 'server');
+      return f ? applyFault(request, reply, t, f) : undefined;
+    });
+    api.addHook('onSend', (request, reply, payload, done) => {
+      // A JSON reply labelled text/plain, as captured from jscode2session errors in 2024 (protocol.md section 0).
+      if ((request as Req)[FAULT] === 'textPlain') reply.header('content-type', 'text/plain');
+      done(null, payload);
+    });
+    api.addHook('onResponse', (request, reply, done) => {
+      record(request, reply.statusCode, reply.elapsedTime);
+      done();
+    });
+
+    api.register(async (srv) => {
+      // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
+      srv.removeAllContentTypeParsers();
+      srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+      srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
+        const status = err.statusCode ?? 500;
+        const body = state.wxError(err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1);
+        (request as Req)[RESULT] = body;
+        return reply.code(200).send(body);
+      });
+
+      const route = (
+        url: (typeof SERVER_ENDPOINTS)[number],
+        keys: string[],
+        response: object,
+        handle: (q: Query, request: FastifyRequest) => object,
+      ) =>
+        srv.route({
+          method: ['GET', 'POST'],
+          url,
+          schema: { querystring: serverQuery(...keys), response },
+          config: { mock: { endpoint: url, side: 'server' } satisfies RouteTag },
+          handler: (request, reply) => {
+            const body = handle(request.query as Query, request);
+            (request as Req)[RESULT] = body as Req[typeof RESULT];
+            return reply.send(body);
+          },
+        });
+      const raw = (request: FastifyRequest) => (typeof request.body === 'string' ? request.body : undefined);
+
+      route('/sns/jscode2session', ['appid', 'secret', 'js_code', 'grant_type'], serverResponses.jscode2session, (q) =>
+        server.jscode2session(q),
+      );
+      route('/cgi-bin/token', ['grant_type', 'appid', 'secret'], serverResponses.token, (q) => server.token(q));
+      route('/cgi-bin/stable_token', [], serverResponses.token, (_q, r) => server.stableToken(r.method, raw(r)));
+      route('/wxa/checksession', ['access_token', 'openid', 'signature', 'sig_method'], serverResponses.checkSession, (q) =>
+        server.checkSession(q),
+      );
+      route(
+        '/wxa/resetusersessionkey',
+        ['access_token', 'openid', 'signature', 'sig_method'],
+        serverResponses.resetUserSessionKey,
+        (q) => server.resetUserSessionKey(q),
+      );
+      route('/wxa/business/getuserphonenumber', ['access_token'], serverResponses.getUserPhoneNumber, (q, r) =>
+        server.getUserPhoneNumber(r.method, q, raw(r)),
+      );
+    });
+
+    api.register(async (cli) => {
+      cli.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+        const name = tag(request)?.api ?? 'client';
+        const status = err instanceof MockUsageError ? err.status : err.statusCode && err.statusCode < 500 ? 400 : 500;
+        const why = err instanceof MockUsageError ? err.message : `parameter error: ${err.message}`;
+        const body = { errMsg: `${name}:fail ${why}` };
+        (request as Req)[RESULT] = body;
+        return reply.code(status).send(body);
+      });
+      const extras: Record<ClientApiName, [Record<string, unknown>, string[]]> = {
+        login: [{}, []],
+        checkSession: [{}, []],
+        getSetting: [{}, []],
+        authorize: [{ scope: { type: 'string', minLength: 1 } }, ['scope']],
+        getUserInfo: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, withCredentials: { type: 'boolean' } }, []],
+        getUserProfile: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, desc: { type: 'string' } }, []],
+        getPhoneNumber: [{}, []],
+        getWeRunData: [{}, []],
+        getShareInfo: [{ shareTicket: { type: 'string', minLength: 1 } }, []],
+      };
+      for (const name of CLIENT_APIS) {
+        const [props, required] = extras[name];
+        const fn = client[name] as (b: unknown) => ClientResult;
+        cli.post(
+          `/__client/${name}`,
+          {
+            schema: { body: clientBody(props, required), response: clientResponses },
+            config: { mock: { endpoint: `/__client/${name}`, side: 'client', api: name } satisfies RouteTag },
+          },
+          async (request) => {
+            const body = fn(request.body);
+            (request as Req)[RESULT] = body;
+            return body;
+          },
+        );
+      }
+    });
+  });
+
+  const control: MockControl = {
+    apps: () => state.appConfigs.map((a) => ({ ...a })),
+    seed: () => state.seed,
+    now: state.now,
+    advanceClock: (seconds) => state.advance(seconds),
+    reset() {
+      state.reset();
+      faults.clear();
+      journal.clear();
+    },
+    addUser: (seed: MockUserSeed) => state.toMockUser(state.addUser(seed)),
+    getUser(ref, appid) {
+      const ids = appid === undefined ? [state.defaultAppid(), ...state.appConfigs.map((a) => a.appid)] : [appid];
+      for (const id of ids) {
+        const a = state.app(id);
+        const u = a && state.findUser(a, ref);
+        if (u) return state.toMockUser(u);
+      }
+      return undefined;
+    },
+    listUsers(appid) {
+      const out = [];
+      for (const a of state.apps()) {
+        if (appid !== undefined && a.config.appid !== appid) continue;
+        for (const u of a.byOpenid.values()) out.push(state.toMockUser(u));
+      }
+      return out;
+    },
+    sessionKey(appid, openid) {
+      const u = state.app(appid)?.byOpenid.get(openid);
+      return u ? state.liveKey(u)?.value : undefined;
+    },
+    addFault: (spec) => faults.add(spec),
+    clearFaults: () => faults.clear(),
+    journal: (limit) => journal.list(limit),
+    client: wrapForControl(client),
+  };
+
+  registerAdmin(app, state, control, faults);
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    if (path.startsWith('/__admin/')) return reply.code(404).send({ error: `no admin route ${request.method} ${path}` });
+    if (path.startsWith('/__client/')) {
+      return reply.code(404).send({ errMsg: `${path.slice(10)}:fail no such client api (have: ${CLIENT_APIS.join(', ')})` });
+    }
+    // WeChat-style, with the path named so a typo in a base URL is obvious.
+    const body = state.wxError(40066, `invalid url, mock-wechat has no api ${request.method} ${path}`);
+    record(request, 200, reply.elapsedTime);
+    (request as Req)[RESULT] = body;
+    return reply.code(200).send(body);
+  });
+
+  return { app, control };
+}
+
+function registerAdmin(app: FastifyInstance, state: MockState, control: MockControl, faults: ReturnType<typeof createFaults>) {
+  app.register(async (adm) => {
+    adm.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
+      const status = err instanceof MockUsageError ? err.status : (err.statusCode ?? 500);
+      return reply.code(status).send({ error: err.message });
+    });
+    const errs = { 400: adminError, 404: adminError, 409: adminError };
+    const appidQuery = { type: 'object', properties: { appid: { type: 'string' } } } as const;
+
+    adm.get('/__admin/apps', { schema: { response: { 200: { type: 'object', properties: { apps: { type: 'array', items: appSchema } } } } } }, async () => ({
+      apps: control.apps(),
+    }));
+    adm.get(
+      '/__admin/users',
+      {
+        schema: {
+          querystring: appidQuery,
+          response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } }, ...errs },
+        },
+      },
+      async (request) => {
+        const { appid } = request.query as { appid?: string };
+        if (appid !== undefined && !state.app(appid)) throw new MockUsageError(`unknown appid ${appid}`, 404);
+        return { users: control.listUsers(appid) };
+      },
+    );
+    adm.post(
+      '/__admin/users',
+      { schema: { body: userSeedSchema, response: { 201: userSchema, ...errs } } },
+      async (request, reply) => reply.code(201).send(control.addUser(request.body as MockUserSeed)),
+    );
+    adm.get(
+      '/__admin/users/:openid',
+      {
+        schema: {
+          params: { type: 'object', properties: { openid: { type: 'string' } } },
+          querystring: appidQuery,
+          response: { 200: userSchema, ...errs },
+        },
+      },
+      async (request) => {
+        const { openid } = request.params as { openid: string };
+        const { appid } = request.query as { appid?: string };
+        const u = control.getUser(openid, appid);
+        if (!u) throw new MockUsageError(`no user ${openid}${appid ? ` in app ${appid}` : ''}`, 404);
+        return u;
+      },
+    );
+    adm.get(
+      '/__admin/users/:openid/session-key',
+      {
+        schema: {
+          params: { type: 'object', properties: { openid: { type: 'string' } } },
+          querystring: appidQuery,
+          response: {
+            200: { type: 'object', properties: { appid: S, openid: S, session_key: S, expiresAt: S } },
+            ...errs,
+          },
+        },
+      },
+      async (request) => {
+        const { openid } = request.params as { openid: string };
+        const { appid } = request.query as { appid?: string };
+        const u = control.getUser(openid, appid);
+        const a = u && state.app(u.appid);
+        const rec = a && a.byOpenid.get(u.openid);
+        const k = rec && state.liveKey(rec);
+        if (!u || !k) throw new MockUsageError(`no live session key for ${openid}`, 404);
+        return { appid: u.appid, openid: u.openid, session_key: k.value, expiresAt: new Date(k.expiresAt).toISOString() };
+      },
+    );
+    adm.get(
+      '/__admin/faults',
+      { schema: { response: { 200: { type: 'object', properties: { faults: { type: 'array', items: faultSchema } } } } } },
+      async () => ({
+        faults: faults.list().map((f) => ({
+          ...f,
+          times: f.times ?? null,
+          remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+        })),
+      }),
+    );
+    adm.post(
+      '/__admin/faults',
+      {
+        schema: {
+          body: { type: 'object' },
+          response: { 201: { type: 'object', properties: { id: S } }, ...errs },
+        },
+      },
+      async (request, reply) => reply.code(201).send({ id: control.addFault(request.body as never) }),
+    );
+    adm.delete(
+      '/__admin/faults',
+      { schema: { response: { 200: { type: 'object', properties: { cleared: { type: 'integer' } } } } } },
+      async () => ({ cleared: control.clearFaults() }),
+    );
+    adm.get(
+      '/__admin/journal',
+      {
+        schema: {
+          querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1 } } },
+          response: { 200: { type: 'object', properties: { entries: { type: 'array', items: journalEntrySchema } } }, ...errs },
+        },
+      },
+      async (request) => ({ entries: control.journal((request.query as { limit?: number }).limit) }),
+    );
+    adm.post(
+      '/__admin/clock',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['advanceSeconds'],
+            additionalProperties: false,
+            properties: { advanceSeconds: { type: 'number', minimum: 0 } },
+          },
+          response: { 200: { type: 'object', properties: { now: I, time: S } }, ...errs },
+        },
+      },
+      async (request) => {
+        const t = control.advanceClock((request.body as { advanceSeconds: number }).advanceSeconds);
+        return { now: t, time: new Date(t).toISOString() };
+      },
+    );
+    adm.post(
+      '/__admin/reset',
+      { schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+      async () => {
+        control.reset();
+        return { ok: true };
+      },
+    );
+  });
+}
+
+const S = { type: 'string' } as const;
+const I = { type: 'integer' } as const;

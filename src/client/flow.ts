@@ -139,7 +139,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     if (!token) throw new Skip('no token (login failed)');
   };
 
-  await step('login', 'login: wx.login → backend login → token', async () => {
+  await step('login', 'login: wx.login → backend → token', async () => {
     const code = wxOk(await mock.login(user)).body.code;
     if (typeof code !== 'string') throw new Fail('mock login answered no code');
     const { result, token: t } = await backend.login(code);
@@ -155,13 +155,13 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     return `token ${t.slice(0, 8)}… (${t.length} chars)${mockUser ? ` for ${mockUser.openid}` : ''}`;
   });
 
-  await step('checkSession', 'checkSession: wx.checkSession at the mock', async () => {
+  await step('checkSession', 'checkSession (wx.checkSession at the mock)', async () => {
     skipNoToken();
     wxOk(await mock.checkSession(user));
     return 'checkSession:ok';
   });
 
-  await step('sessionCheck', 'session check: backend verifies the stored session_key', async () => {
+  await step('sessionCheck', 'session check (backend checksession)', async () => {
     needOffered('sessionCheck');
     skipNoToken();
     await backendStep('sessionCheck', { token });
@@ -170,7 +170,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
 
   const scopes = o.scopes ?? [...DEFAULT_SCOPES];
   let granted = new Set<string>();
-  await step('authorize', `authorize: ${scopes.join(', ')}`, async () => {
+  await step('authorize', `authorize ${scopes.join(', ')}`, async () => {
     skipNoToken();
     for (const scope of scopes) wxOk(await mock.authorize(user, scope));
     const setting = wxOk(await mock.getSetting(user)).body.authSetting as Record<string, unknown> | undefined;
@@ -180,7 +180,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     return `getSetting reports ${scopes.length} scope${scopes.length === 1 ? '' : 's'} granted`;
   });
 
-  await step('userinfo', 'getUserInfo → backend decrypts → profile matches the mock user', async () => {
+  await step('userinfo', 'getUserInfo → decrypt → profile matches', async () => {
     needOffered('userinfo');
     skipNoToken();
     const info = wxOk(await mock.getUserInfo(user, true)).body;
@@ -205,7 +205,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     return `nickName ${JSON.stringify(profile.nickName)}, ${PROFILE_KEYS.filter((k) => k in profile).length} fields equal`;
   });
 
-  await step('phone', 'phone number: getPhoneNumber → backend → number matches', async () => {
+  await step('phone', 'phone number → backend → number matches', async () => {
     needOffered('phone');
     skipNoToken();
     const p = wxOk(await mock.getPhoneNumber(user)).body;
@@ -220,7 +220,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     return `${got} (by ${Object.keys(body).includes('code') ? 'phone code' : 'encryptedData'})`;
   });
 
-  await step('werun', 'WeRun: getWeRunData → backend decrypts steps', async () => {
+  await step('werun', 'WeRun → backend decrypts the steps', async () => {
     needOffered('werun');
     skipNoToken();
     if (!granted.has('scope.werun')) throw new Skip('scope.werun not granted');
@@ -231,7 +231,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     return `${list.length} days of steps`;
   });
 
-  await step('shareinfo', 'share info: getShareInfo → backend decrypts openGId', async () => {
+  await step('shareinfo', 'share info → backend decrypts openGId', async () => {
     needOffered('shareinfo');
     skipNoToken();
     const s = wxOk(await mock.getShareInfo(user)).body;

@@ -6,7 +6,14 @@ import { createDecipheriv, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 
-export function buildSeedBackend(o: { mockUrl: string; appid: string; secret: string; prefix?: string }): FastifyInstance {
+export function buildSeedBackend(o: {
+  mockUrl: string;
+  appid: string;
+  secret: string;
+  prefix?: string;
+  /** Test knob: answer a profile with a changed nickName, as a buggy backend would. */
+  corruptProfile?: boolean;
+}): FastifyInstance {
   const app = Fastify({ logger: false });
   const sessions = new Map<string, { openid: string; sessionKey: string }>();
   const prefix = o.prefix ?? '/api/';
@@ -32,7 +39,7 @@ export function buildSeedBackend(o: { mockUrl: string; appid: string; secret: st
       const plain = Buffer.concat([d.update(Buffer.from(encryptedData!, 'base64')), d.final()]).toString('utf8');
       const info = JSON.parse(plain) as { watermark?: { appid?: string } };
       if (info.watermark?.appid !== o.appid) return reply.code(400).send({ code: 400, msg: 'Illegal Buffer' });
-      return { code: 200, msg: 'ok', data: info };
+      return { code: 200, msg: 'ok', data: o.corruptProfile ? { ...info, nickName: `${(info as { nickName?: string }).nickName}!` } : info };
     } catch {
       return reply.code(400).send({ code: 400, msg: 'Illegal Buffer' });
     }

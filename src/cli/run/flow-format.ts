@@ -17,7 +17,7 @@ export function printStep(ctx: CliContext, s: StepResult): void {
   const { c } = ctx;
   const sym = s.status === 'ok' ? c.green('✔') : s.status === 'failed' ? c.red('✘') : c.yellow('–');
   const detail = s.status === 'failed' ? c.red(s.detail) : s.status === 'skipped' ? c.yellow(`skipped: ${s.detail}`) : c.dim(s.detail);
-  ctx.print(`  ${sym} ${s.title}  ${detail} ${c.dim(`(${ms(s.ms)})`)}`);
+  ctx.print(`  ${sym} ${s.title.padEnd(44)} ${detail} ${c.dim(`(${ms(s.ms)})`)}`);
 }
 
 function lat(l: LatencySummary): string {

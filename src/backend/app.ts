@@ -73,8 +73,9 @@ export async function buildBackend(config: BackendConfig): Promise<FastifyInstan
         ? false
         : { ...(loggerOpt === true ? {} : loggerOpt), serializers: { req: reqSerializer as never } },
     bodyLimit: c.bodyLimitBytes,
-    // Clients behind the mini-program gateway send JSON; nothing else is parsed.
     return503OnClosing: true,
+    // No type coercion: a numeric code or an object where a string belongs is a malformed parameter (201).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 
   const wechat = createWechatClient({

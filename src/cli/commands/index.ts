@@ -10,7 +10,8 @@ import decrypt from './decrypt.js';
 import encrypt from './encrypt.js';
 import sign from './sign.js';
 import mock from './mock.js';
+import backend from './backend.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 
-export const commands: RegisterCommand[] = [up, flow, login, fixtures, decrypt, encrypt, sign, mock];
+export const commands: RegisterCommand[] = [up, flow, login, fixtures, decrypt, encrypt, sign, mock, backend];

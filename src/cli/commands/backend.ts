@@ -1,0 +1,39 @@
+// `wxlogin backend`: start the reference login backend. Options and help only; the implementation loads lazily.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export default function register(program: Command, getCtx: () => CliContext): void {
+  program
+    .command('backend')
+    .description('start the reference login backend (login, sessions, user data, phone) until Ctrl-C')
+    .option('-p, --port <port>', 'port to listen on, 0 for any free port (env WXLOGIN_PORT; default: 9401)')
+    .option('--host <host>', 'address to listen on (env WXLOGIN_HOST; default: 127.0.0.1)')
+    .option('--appid <appid>', 'the mini program AppID (env WX_APPID)')
+    .option('--secret <secret>', 'the AppSecret (env WX_SECRET; prefer the env or --secret-file: argv is visible to ps)')
+    .option('--secret-file <file>', 'read the AppSecret from this file (env WX_SECRET_FILE)')
+    .option('--api-base <url>', 'WeChat server API base URL, e.g. the mock (env WX_API_BASE; default: https://api.weixin.qq.com)')
+    .option('--store <uri>', 'sqlite://PATH, redis://HOST:PORT or memory:// (env WXLOGIN_STORE; default: sqlite file in the data dir)')
+    .option('--data-dir <dir>', 'where the default SQLite file lives (env WXLOGIN_DATA_DIR; default: .wxlogin)')
+    .option('--rate-limit <n>', 'logins per minute per client, 0 = off (env WXLOGIN_RATE_LIMIT; default: 60)')
+    .option('--token-ttl <seconds>', 'login token lifetime (env WXLOGIN_TOKEN_TTL; default: 86400)')
+    .option('--stale-key-grace <seconds>', 'accept data under the previous session_key this long after a re-login (env WXLOGIN_STALE_KEY_GRACE; default: 300)')
+    .option('--body-limit <bytes>', 'largest request body (env WXLOGIN_BODY_LIMIT; default: 65536)')
+    .option('--wechat-timeout <ms>', 'per-attempt timeout for WeChat calls (env WXLOGIN_WECHAT_TIMEOUT_MS; default: 5000)')
+    .option('--wechat-retries <n>', 'extra attempts on -1, 5xx and dropped connections (env WXLOGIN_WECHAT_RETRIES; default: 2)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent; JSON lines on stderr (env WXLOGIN_LOG_LEVEL; default: info)')
+    .addHelpText(
+      'after',
+      `
+Flags override the environment. A missing AppID or AppSecret, or a bad setting, stops it at start-up with one line.
+
+Examples:
+  $ WX_APPID=wx1234567890abcdef WX_SECRET=mocksecret000000000000000000000a \\
+      wxlogin backend --api-base http://127.0.0.1:9400          against a running \`wxlogin mock\`
+  $ wxlogin backend --store redis://127.0.0.1:6379 --port 9402   a second instance sharing sessions over Redis
+  $ curl -s localhost:9401/healthz`,
+    )
+    .action(async (opts: Record<string, string | undefined>) => {
+      const { runBackend } = await import('../run/backend.js');
+      await runBackend(getCtx(), opts);
+    });
+}

@@ -1,0 +1,98 @@
+// `wxlogin backend` implementation: settings from env and flags, build the backend, listen, serve until a signal.
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { backendConfigFromEnv, buildBackend, ConfigError, type BackendConfig, type BackendFlags } from '../../backend/index.js';
+import { CliError, type CliContext } from '../context.js';
+
+export const DEFAULT_BACKEND_PORT = 9401;
+export const DEFAULT_BACKEND_HOST = '127.0.0.1';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface BackendCliFlags extends BackendFlags {
+  port?: string;
+  host?: string;
+  secretFile?: string;
+  logLevel?: string;
+}
+
+export interface RunningBackend {
+  url: string;
+  config: BackendConfig;
+  app: FastifyInstance;
+}
+
+function fail(message: string): never {
+  throw new CliError(message, { exitCode: 2, code: 'config' });
+}
+
+/** Resolves settings (flags over env), builds and starts the backend; the caller owns app.close(). */
+export async function startBackend(
+  env: Record<string, string | undefined>,
+  flags: BackendCliFlags,
+  logStream?: NodeJS.WritableStream,
+): Promise<RunningBackend> {
+  const portText = flags.port ?? env.WXLOGIN_PORT;
+  let port = DEFAULT_BACKEND_PORT;
+  if (portText !== undefined && portText !== '') {
+    if (!/^\d+$/.test(portText) || Number(portText) > 65535) fail(`${flags.port !== undefined ? '--port' : 'WXLOGIN_PORT'} expects 0..65535, got "${portText}"`);
+    port = Number(portText);
+  }
+  const host = flags.host ?? (env.WXLOGIN_HOST || DEFAULT_BACKEND_HOST);
+  const level = flags.logLevel ?? (env.WXLOGIN_LOG_LEVEL || 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) fail(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+
+  const secretFile = flags.secretFile ?? (env.WX_SECRET_FILE || undefined);
+  const resolved: BackendFlags = { ...flags };
+  if (resolved.secret === undefined && secretFile !== undefined) {
+    try {
+      resolved.secret = (await readFile(secretFile, 'utf8')).trim();
+    } catch (err) {
+      fail(`cannot read the AppSecret file ${secretFile}: ${(err as Error).message}`);
+    }
+    if (!resolved.secret) fail(`the AppSecret file ${secretFile} is empty`);
+  }
+
+  let config: BackendConfig;
+  try {
+    config = backendConfigFromEnv(env, resolved);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  config.logger = level === 'silent' ? false : { level, ...(logStream ? { stream: logStream } : {}) };
+
+  let app: FastifyInstance;
+  try {
+    app = await buildBackend(config);
+  } catch (err) {
+    throw new CliError(`cannot start the backend: ${(err as Error).message}`, { code: 'start', cause: err });
+  }
+  try {
+    const url = (await app.listen({ port, host })).replace(/\/$/, '');
+    return { url, config, app };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; pick another with --port (0 = any free port)`, { code: 'port_in_use', cause: err });
+    throw new CliError(`cannot listen on ${host}:${port}: ${e.message}`, { cause: err });
+  }
+}
+
+export async function runBackend(ctx: CliContext, flags: BackendCliFlags): Promise<void> {
+  const shutdown = ctx.waitForShutdown();
+  const { url, config, app } = await startBackend(ctx.env, flags, ctx.io.stderr);
+  const store = typeof config.store === 'string' ? config.store : 'custom';
+  if (ctx.global.json) {
+    ctx.print(JSON.stringify({ ok: true, backend: url, appid: config.appId, wechat: config.wechatBaseUrl, store }));
+  } else {
+    const { c } = ctx;
+    ctx.print(`${c.green('✔')} reference backend  ${c.bold(url)}   ${c.dim(`app ${config.appId}`)}`);
+    ctx.print(c.dim(`  WeChat API ${config.wechatBaseUrl}`));
+    ctx.print(c.dim(`  store      ${store}`));
+    ctx.print(c.dim(`  try: curl -s ${url}/healthz`));
+    ctx.print(c.dim('Ctrl-C stops it.'));
+  }
+  const signal = await shutdown;
+  await app.close();
+  ctx.note(ctx.ce.dim(`${signal}: backend stopped`));
+}

@@ -1,0 +1,84 @@
+// The built CLI as a subprocess (npm test builds first): `wxlogin mock` prints where it listens, serves, and exits 0
+// on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/wxlogin.js', import.meta.url));
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  running.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const output = (pattern: RegExp) =>
+    new Promise<string>((res, rej) => {
+      const timer = setInterval(() => {
+        if (pattern.test(out)) {
+          clearInterval(timer);
+          res(out);
+        } else if (child.exitCode !== null) {
+          clearInterval(timer);
+          rej(new Error(`exited ${child.exitCode}: ${out}${err}`));
+        }
+      }, 20);
+    });
+  return { child, exited, output, stderr: () => err };
+}
+
+describe('wxlogin mock (built CLI)', () => {
+  it('prints URL, apps and users, serves, and exits 0 on SIGTERM', async () => {
+    const p = start(['mock', '--port', '0', '--seed', '3']);
+    const out = await p.output(/users[\s\S]*mallory/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    expect(out).toContain('wx1234567890abcdef  secret mocksecret000000000000000000000a');
+    expect(out).toMatch(/alice\s+o[A-Za-z0-9_-]{27}/);
+    const login = (await (
+      await fetch(`${url}/__client/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"user":"alice"}',
+      })
+    ).json()) as { errMsg: string; code: string };
+    expect(login.errMsg).toBe('login:ok');
+    const q = `appid=wx1234567890abcdef&secret=mocksecret000000000000000000000a&js_code=${login.code}&grant_type=authorization_code`;
+    const session = (await (await fetch(`${url}/sns/jscode2session?${q}`)).json()) as { openid: string };
+    expect(out).toContain(session.openid);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('--json prints the same as JSON; --app replaces the default app; SIGINT also ends it cleanly', async () => {
+    const p = start(['mock', '--json', '--port', '0', '--app', 'wx1111111111111111:s1', '--app', 'wx2222222222222222:s2']);
+    const out = await p.output(/^\}$/m);
+    const info = JSON.parse(out) as { url: string; apps: { appid: string }[]; users: { appid: string }[] };
+    expect(info.apps.map((a) => a.appid)).toEqual(['wx1111111111111111', 'wx2222222222222222']);
+    expect(new Set(info.users.map((u) => u.appid)).size).toBe(2);
+    const apps = (await (await fetch(`${info.url}/__admin/apps`)).json()) as { apps: unknown[] };
+    expect(apps.apps).toHaveLength(2);
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('a bad config file is a clear error and a non-zero exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxlogin-mock-cli-'));
+    const cfg = join(dir, 'mock.json');
+    writeFileSync(cfg, '{"apps": [{"appid": "wx1"}]}');
+    const p = start(['mock', '--port', '0', '--config', cfg]);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/apps\[0\]\.secret must be a non-empty string/);
+    const bad = start(['mock', '--port', '0', '--app', 'nocolon']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/--app expects APPID:SECRET/);
+  });
+});

@@ -81,6 +81,12 @@ describe('damaged base64: repaired only where unambiguous', () => {
     expect(codeOf(() => decryptOpenData({ ...DEMO, encryptedData: 'not*base64!!' }))).toBe('bad_base64');
     expect(codeOf(() => decryptOpenData({ ...DEMO, iv: 'r7BXXKkLb8qrSNn05n0qiA=?' }))).toBe('bad_base64');
     expect(codeOf(() => decryptOpenData({ ...DEMO, encryptedData: 42 as unknown as string }))).toBe('bad_base64');
+    // '=' inside, three '=' at the end, and characters outside ASCII are each refused, never skipped.
+    const ed = DEMO.encryptedData;
+    expect(codeOf(() => decryptOpenData({ ...DEMO, encryptedData: `${ed.slice(0, 16)}=${ed.slice(17)}` }))).toBe('bad_base64');
+    expect(codeOf(() => decryptOpenData({ ...DEMO, encryptedData: `${ed.slice(0, -4)}A===` }))).toBe('bad_base64');
+    expect(codeOf(() => decryptOpenData({ ...DEMO, encryptedData: `${ed.slice(0, 16)}é${ed.slice(17)}` }))).toBe('bad_base64');
+    expect(codeOf(() => decryptOpenData({ ...DEMO, iv: 'r7BXXKkLb8qrSNn05n0q=A==' }))).toBe('bad_base64');
   });
   it('normalizeBase64 leaves clean input alone', () => {
     expect(normalizeBase64(DEMO.encryptedData)).toBe(DEMO.encryptedData);

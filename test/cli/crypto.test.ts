@@ -52,6 +52,24 @@ describe('wxlogin decrypt', () => {
     expect(r.stderr).toMatch(/bad_json: decrypted data is not a JSON object/);
   });
 
+  it('reads --data from a file (@path) or stdin (-), wrapped over lines as the official demo prints it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const wrapped = DATA.replace(/(.{32})/g, '$1\n');
+    const file = join(mkdtempSync(join(tmpdir(), 'wxlogin-data-')), 'data.txt');
+    writeFileSync(file, wrapped);
+    const a = await run(['decrypt', '--session-key', KEY, '--iv', IV, '--data', `@${file}`, '--appid', APPID]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(PLAIN));
+    const b = await run(['decrypt', '--session-key', KEY, '--iv', IV, '--data', '-'], { input: wrapped });
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toEqual(JSON.parse(PLAIN));
+    const c = await run(['decrypt', '--session-key', KEY, '--iv', IV, '--data', '@/nonexistent/data.txt']);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe('wxlogin: error: cannot read /nonexistent/data.txt: ENOENT\n');
+  });
+
   it('--verbose adds the stack', async () => {
     const r = await run(['--verbose', 'decrypt', '--session-key', 'HyVFkGl5F5OQWJZZaNzBBg==', '--iv', IV, '--data', DATA]);
     expect(r.code).toBe(1);

@@ -46,9 +46,12 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-export function run(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string; input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       { env: cleanEnv(opts.env), timeout: opts.timeoutMs ?? 60_000, cwd: opts.cwd ?? ROOT, maxBuffer: 32 * 1024 * 1024 },
@@ -57,6 +60,7 @@ export function run(args: string[], opts: { env?: Record<string, string | undefi
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(opts.input ?? '');
   });
 }
 

@@ -7,7 +7,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .description('decrypt open data (getUserInfo, phone, WeRun, share info) and print the plaintext JSON')
     .requiredOption('--session-key <key>', "the user's session_key (base64)")
     .requiredOption('--iv <iv>', 'the iv that came with the data (base64)')
-    .requiredOption('--data <encryptedData>', 'encryptedData (base64)')
+    .requiredOption('--data <encryptedData>', 'encryptedData (base64); @FILE reads it from a file, - from stdin')
     .option('--appid <appid>', 'check that watermark.appid is this app')
     .addHelpText(
       'after',
@@ -17,12 +17,12 @@ watermark_appid_mismatch, bad_ciphertext, bad_iv, bad_session_key, bad_base64.
 
 Example (the official demo vector):
   $ wxlogin decrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
-      --data "$(cat encryptedData.txt)" --appid wx4f4bc4dec97d474b`,
+      --data @encryptedData.txt --appid wx4f4bc4dec97d474b`,
     )
     .action(async (opts: { sessionKey: string; iv: string; data: string; appid?: string }) => {
-      const { decrypt } = await import('../run/crypto.js');
+      const { decrypt, readDataArg } = await import('../run/crypto.js');
       const ctx = getCtx();
-      const r = decrypt(opts);
+      const r = decrypt({ ...opts, data: await readDataArg(opts.data, process.stdin) });
       if (ctx.global.json) ctx.printJson(r);
       else ctx.print(JSON.stringify(r.plaintext, null, 2));
     });

@@ -3,7 +3,28 @@
 // WeChat's side does. The CLI is a conductor and may use both.
 import { decryptOpenData, loginStateSignature, OpenDataError, rawDataSignature } from '../../crypto/index.js';
 import { encryptOpenData } from '../../../mock-wechat/crypto.js';
+import { readFile } from 'node:fs/promises';
 import { CliError } from '../context.js';
+
+/**
+ * `--data` as given, or read from a file (`@path`) or stdin (`-`): encryptedData is long, and the official demo
+ * prints it wrapped over several lines, which the backend's decoder accepts.
+ */
+export async function readDataArg(v: string, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (v === '-') {
+    let text = '';
+    for await (const chunk of stdin) text += chunk.toString();
+    return text.trim();
+  }
+  if (v.startsWith('@')) {
+    try {
+      return (await readFile(v.slice(1), 'utf8')).trim();
+    } catch (err) {
+      throw new CliError(`cannot read ${v.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? err}`, { code: 'io', cause: err });
+    }
+  }
+  return v;
+}
 
 export interface DecryptOptions {
   sessionKey: string;

@@ -1,12 +1,11 @@
 // buildMockWechat(opts) -> { app, control }: one fastify app (not listening) with three faces on one port:
 // the server API a backend calls (/sns, /cgi-bin, /wxa), the client simulator that plays the WeChat app
 // (/__client/*), and the admin API that scripts it (/__admin/*). `control` is the in-process twin of the last two.
-import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CLIENT_APIS, createClientApi, wrapForControl, type ClientApiName } from './client-api.js';
 import { ERRMSG, MockUsageError } from './errors.js';
 import { createFaults, type ActiveFault } from './faults.js';
-import { createJournal } from './journal.js';
+import { createJournal, type RawEntry } from './journal.js';
 import {
   adminError,
   appSchema,
@@ -56,44 +55,46 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
 
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT });
 
-  const tag = (request: FastifyRequest): RouteTag | undefined =>
-    (request.routeOptions.config as { mock?: RouteTag } | undefined)?.mock;
-
-  function record(request: FastifyRequest, status: number, durationMs: number): void {
+  function record(request: FastifyRequest, path: string, status: number, durationMs: number): void {
     const r = request as Req;
     const res = r[RESULT];
-    journal.add({
-      time: state.now(),
-      method: request.method,
-      path: request.routeOptions.url ?? request.url.split('?')[0] ?? request.url,
-      query: request.query,
-      body: request.body,
-      status,
-      ...(typeof res?.errcode === 'number' ? { errcode: res.errcode } : {}),
-      ...(typeof res?.errMsg === 'string' ? { errMsg: res.errMsg } : {}),
-      ...(r[FAULT] === undefined ? {} : { fault: r[FAULT] }),
-      durationMs,
-    });
+    const e: RawEntry = { time: state.now(), method: request.method, path, query: request.query, body: request.body, status, durationMs };
+    if (res) {
+      if (typeof res.errcode === 'number') e.errcode = res.errcode;
+      if (typeof res.errMsg === 'string') e.errMsg = res.errMsg;
+    }
+    if (r[FAULT] !== undefined) e.fault = r[FAULT];
+    journal.add(e);
   }
 
-  async function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault) {
+  /** Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (2024 capture, protocol.md). */
+  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200): FastifyReply {
+    const r = request as Req;
+    r[RESULT] = body as Req[typeof RESULT];
+    if (r[FAULT] === 'textPlain') return reply.code(status).type('text/plain').send(JSON.stringify(body));
+    return reply.code(status).send(body);
+  }
+
+  function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, done: () => void): void {
     (request as Req)[FAULT] = f.kind;
     switch (f.kind) {
       case 'latency':
-        await sleep(f.latencyMs ?? 1000);
-        return undefined;
+        setTimeout(done, f.latencyMs ?? 1000);
+        return;
       case 'textPlain':
-        return undefined;
+        done();
+        return;
       case 'drop':
         // The connection dies with no response at all, as when a proxy resets it.
-        record(request, 0, reply.elapsedTime);
+        record(request, t.endpoint, 0, reply.elapsedTime);
         reply.hijack();
         request.raw.socket?.destroy();
         request.raw.destroy();
-        return reply;
+        return;
       case 'http5xx': {
         const status = f.status ?? 503;
-        return reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+        reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+        return;
       }
       case 'errcode': {
         const code = f.errcode ?? -1;
@@ -101,117 +102,98 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
           t.side === 'server'
             ? state.wxError(code, f.errmsg)
             : { errMsg: `${t.api}:fail ${f.errmsg ?? ERRMSG[code] ?? 'system error'}`, errno: code };
-        (request as Req)[RESULT] = body;
-        return reply.code(200).send(body);
+        answer(request, reply, body);
+        return;
       }
     }
   }
 
-  // Both faces that faults and the journal apply to; the admin API is neither faulted nor journalled.
-  app.register(async (api) => {
-    api.addHook('onRequest', async (request, reply) => {
-      if (faults.size === 0) return undefined;
-      const t = tag(request);
-      if (!t) return undefined;
+  // Hooks are per route, closing over the route's tag: reading request.routeOptions builds an object per call, which
+  // costs real throughput at load-test rates. The admin API is neither faulted nor journalled.
+  const hooks = (t: RouteTag) => ({
+    onRequest: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (faults.size === 0) return done();
       const f = faults.take(t.endpoint, t.side === 'server');
-      return f ? applyFault(request, reply, t, f) : undefined;
-    });
-    api.addHook('onSend', (request, reply, payload, done) => {
-      // A JSON reply labelled text/plain, as captured from jscode2session errors in 2024 (protocol.md section 0).
-      if ((request as Req)[FAULT] === 'textPlain') reply.header('content-type', 'text/plain');
-      done(null, payload);
-    });
-    api.addHook('onResponse', (request, reply, done) => {
-      record(request, reply.statusCode, reply.elapsedTime);
+      if (!f) return done();
+      applyFault(request, reply, t, f, done);
+    },
+    onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      record(request, t.endpoint, reply.statusCode, reply.elapsedTime);
       done();
+    },
+  });
+
+  app.register(async (srv) => {
+    // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
+    srv.removeAllContentTypeParsers();
+    srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+    srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
+      const status = err.statusCode ?? 500;
+      return answer(request, reply, state.wxError(err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1));
     });
 
-    api.register(async (srv) => {
-      // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
-      srv.removeAllContentTypeParsers();
-      srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
-      srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
-        const status = err.statusCode ?? 500;
-        const body = state.wxError(err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1);
-        (request as Req)[RESULT] = body;
-        return reply.code(200).send(body);
+    const route = (
+      url: (typeof SERVER_ENDPOINTS)[number],
+      keys: string[],
+      response: object,
+      handle: (q: Query, request: FastifyRequest) => object,
+    ) =>
+      srv.route({
+        method: ['GET', 'POST'],
+        url,
+        schema: { querystring: serverQuery(...keys), response },
+        ...hooks({ endpoint: url, side: 'server' }),
+        handler: (request, reply) => answer(request, reply, handle(request.query as Query, request)),
       });
+    const raw = (request: FastifyRequest) => (typeof request.body === 'string' ? request.body : undefined);
 
-      const route = (
-        url: (typeof SERVER_ENDPOINTS)[number],
-        keys: string[],
-        response: object,
-        handle: (q: Query, request: FastifyRequest) => object,
-      ) =>
-        srv.route({
-          method: ['GET', 'POST'],
-          url,
-          schema: { querystring: serverQuery(...keys), response },
-          config: { mock: { endpoint: url, side: 'server' } satisfies RouteTag },
-          handler: (request, reply) => {
-            const body = handle(request.query as Query, request);
-            (request as Req)[RESULT] = body as Req[typeof RESULT];
-            return reply.send(body);
-          },
+    route('/sns/jscode2session', ['appid', 'secret', 'js_code', 'grant_type'], serverResponses.jscode2session, (q) =>
+      server.jscode2session(q),
+    );
+    route('/cgi-bin/token', ['grant_type', 'appid', 'secret'], serverResponses.token, (q) => server.token(q));
+    route('/cgi-bin/stable_token', [], serverResponses.token, (_q, r) => server.stableToken(r.method, raw(r)));
+    route('/wxa/checksession', ['access_token', 'openid', 'signature', 'sig_method'], serverResponses.checkSession, (q) =>
+      server.checkSession(q),
+    );
+    route(
+      '/wxa/resetusersessionkey',
+      ['access_token', 'openid', 'signature', 'sig_method'],
+      serverResponses.resetUserSessionKey,
+      (q) => server.resetUserSessionKey(q),
+    );
+    route('/wxa/business/getuserphonenumber', ['access_token'], serverResponses.getUserPhoneNumber, (q, r) =>
+      server.getUserPhoneNumber(r.method, q, raw(r)),
+    );
+  });
+
+  app.register(async (cli) => {
+    const extras: Record<ClientApiName, [Record<string, unknown>, string[]]> = {
+      login: [{}, []],
+      checkSession: [{}, []],
+      getSetting: [{}, []],
+      authorize: [{ scope: { type: 'string', minLength: 1 } }, ['scope']],
+      getUserInfo: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, withCredentials: { type: 'boolean' } }, []],
+      getUserProfile: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, desc: { type: 'string' } }, []],
+      getPhoneNumber: [{}, []],
+      getWeRunData: [{}, []],
+      getShareInfo: [{ shareTicket: { type: 'string', minLength: 1 } }, []],
+    };
+    for (const name of CLIENT_APIS) {
+      const [props, required] = extras[name];
+      const fn = client[name] as (b: unknown) => ClientResult;
+      cli.register(async (one) => {
+        one.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+          const status = err instanceof MockUsageError ? err.status : err.statusCode && err.statusCode < 500 ? 400 : 500;
+          const why = err instanceof MockUsageError ? err.message : `parameter error: ${err.message}`;
+          return answer(request, reply, { errMsg: `${name}:fail ${why}` }, status);
         });
-      const raw = (request: FastifyRequest) => (typeof request.body === 'string' ? request.body : undefined);
-
-      route('/sns/jscode2session', ['appid', 'secret', 'js_code', 'grant_type'], serverResponses.jscode2session, (q) =>
-        server.jscode2session(q),
-      );
-      route('/cgi-bin/token', ['grant_type', 'appid', 'secret'], serverResponses.token, (q) => server.token(q));
-      route('/cgi-bin/stable_token', [], serverResponses.token, (_q, r) => server.stableToken(r.method, raw(r)));
-      route('/wxa/checksession', ['access_token', 'openid', 'signature', 'sig_method'], serverResponses.checkSession, (q) =>
-        server.checkSession(q),
-      );
-      route(
-        '/wxa/resetusersessionkey',
-        ['access_token', 'openid', 'signature', 'sig_method'],
-        serverResponses.resetUserSessionKey,
-        (q) => server.resetUserSessionKey(q),
-      );
-      route('/wxa/business/getuserphonenumber', ['access_token'], serverResponses.getUserPhoneNumber, (q, r) =>
-        server.getUserPhoneNumber(r.method, q, raw(r)),
-      );
-    });
-
-    api.register(async (cli) => {
-      cli.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
-        const name = tag(request)?.api ?? 'client';
-        const status = err instanceof MockUsageError ? err.status : err.statusCode && err.statusCode < 500 ? 400 : 500;
-        const why = err instanceof MockUsageError ? err.message : `parameter error: ${err.message}`;
-        const body = { errMsg: `${name}:fail ${why}` };
-        (request as Req)[RESULT] = body;
-        return reply.code(status).send(body);
+        one.post(`/__client/${name}`, {
+          schema: { body: clientBody(props, required), response: clientResponses },
+          ...hooks({ endpoint: `/__client/${name}`, side: 'client', api: name }),
+          handler: (request, reply) => answer(request, reply, fn(request.body)),
+        });
       });
-      const extras: Record<ClientApiName, [Record<string, unknown>, string[]]> = {
-        login: [{}, []],
-        checkSession: [{}, []],
-        getSetting: [{}, []],
-        authorize: [{ scope: { type: 'string', minLength: 1 } }, ['scope']],
-        getUserInfo: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, withCredentials: { type: 'boolean' } }, []],
-        getUserProfile: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, desc: { type: 'string' } }, []],
-        getPhoneNumber: [{}, []],
-        getWeRunData: [{}, []],
-        getShareInfo: [{ shareTicket: { type: 'string', minLength: 1 } }, []],
-      };
-      for (const name of CLIENT_APIS) {
-        const [props, required] = extras[name];
-        const fn = client[name] as (b: unknown) => ClientResult;
-        cli.post(
-          `/__client/${name}`,
-          {
-            schema: { body: clientBody(props, required), response: clientResponses },
-            config: { mock: { endpoint: `/__client/${name}`, side: 'client', api: name } satisfies RouteTag },
-          },
-          async (request) => {
-            const body = fn(request.body);
-            (request as Req)[RESULT] = body;
-            return body;
-          },
-        );
-      }
-    });
+    }
   });
 
   const control: MockControl = {
@@ -262,8 +244,8 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
     }
     // WeChat-style, with the path named so a typo in a base URL is obvious.
     const body = state.wxError(40066, `invalid url, mock-wechat has no api ${request.method} ${path}`);
-    record(request, 200, reply.elapsedTime);
     (request as Req)[RESULT] = body;
+    record(request, path, 200, reply.elapsedTime);
     return reply.code(200).send(body);
   });
 

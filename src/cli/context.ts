@@ -63,6 +63,16 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 
 export function createContext(io: CliIO, global: GlobalOptions): CliContext {
   const level = (s: { isTTY?: boolean }) => (colorEnabled(s, io.env, global.color) ? 1 : 0);
+  // `wxlogin flow | head -3` closes the pipe early: stop writing to it instead of dying on EPIPE.
+  const closed = { stdout: false, stderr: false };
+  for (const name of ['stdout', 'stderr'] as const) {
+    io[name].on?.('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') closed[name] = true;
+      else process.nextTick(() => {
+        throw err;
+      });
+    });
+  }
   const ctx: CliContext = {
     io,
     env: io.env,
@@ -74,13 +84,13 @@ export function createContext(io: CliIO, global: GlobalOptions): CliContext {
       return new Chalk({ level: level(io.stderr) });
     },
     print(line = '') {
-      io.stdout.write(`${line}\n`);
+      if (!closed.stdout) io.stdout.write(`${line}\n`);
     },
     printJson(value) {
-      io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      if (!closed.stdout) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
     note(line) {
-      io.stderr.write(`${line}\n`);
+      if (!closed.stderr) io.stderr.write(`${line}\n`);
     },
     waitForShutdown() {
       return new Promise((resolve) => {

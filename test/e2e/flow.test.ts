@@ -55,6 +55,32 @@ describe('wxlogin flow, embedded stack (offline)', () => {
     for (const s of out.steps) expect(typeof s.ms).toBe('number');
   });
 
+  it('fails honestly for users the mock makes fail: a high-risk user (40226) and one who denies every scope', async () => {
+    const risk = await run(['--json', 'flow', '--user', 'mallory']);
+    expect(risk.code).toBe(1);
+    const r = JSON.parse(risk.stdout);
+    expect(r.steps[0]).toMatchObject({ name: 'login', status: 'failed' });
+    expect(r.steps[0].detail).toMatch(/code 202 .*errcode 40226/);
+    expect(r.counts).toEqual({ ok: 0, failed: 1, skipped: 10 });
+    const deny = await run(['--json', 'flow', '--user', 'carol']);
+    expect(deny.code).toBe(1);
+    const d = JSON.parse(deny.stdout);
+    expect(statuses(d.steps)).toMatchObject({ login: 'ok', authorize: 'failed', userinfo: 'failed', phone: 'failed', werun: 'skipped', me: 'ok' });
+    expect(d.steps.find((s: Step) => s.name === 'phone').detail).toBe('mock answered getPhoneNumber:fail user deny');
+  });
+
+  it('a reader closing the pipe early does not crash it (EPIPE)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, cleanEnv } = await import('../cli/helpers.js');
+    const child = spawn(process.execPath, [BIN, 'flow'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+
   it('colours follow FORCE_COLOR and NO_COLOR', async () => {
     const coloured = await run(['flow'], { env: { FORCE_COLOR: '1' } });
     expect(coloured.stdout).toMatch(/\x1b\[32m✔/);
@@ -215,6 +241,41 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
     const r = await run(['--json', 'flow', '--backend', `${seedUrl}/api/`, '--mock', mockUrl, '--profile', 'seed', '--users', '30', '--concurrency', '6']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, succeeded: 30, requests: 120 });
+  });
+});
+
+describe('--app picks the app when the mock serves several', () => {
+  const OTHER = 'wx2222222222222222';
+  const OTHER_SECRET = 'othersecret00000000000000000000b';
+  let mock: ReturnType<typeof buildMockWechat>;
+  let seed: FastifyInstance;
+  let mockUrl: string;
+  let seedUrl: string;
+  beforeAll(async () => {
+    mock = buildMockWechat({ apps: [{ appid: APPID, secret: SECRET }, { appid: OTHER, secret: OTHER_SECRET }], logger: false });
+    mockUrl = await mock.app.listen({ host: '127.0.0.1', port: 0 });
+    seed = buildSeedBackend({ mockUrl, appid: OTHER, secret: OTHER_SECRET });
+    seedUrl = await seed.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await seed?.close();
+    await mock?.app.close();
+  });
+
+  it('--app OTHER passes against a backend of that app; the user is that app\'s', async () => {
+    const r = await run(['--json', 'flow', '--backend', `${seedUrl}/api/`, '--mock', mockUrl, '--profile', 'seed', '--app', OTHER, '--user', 'dave']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.openid).toBe(mock.control.getUser('dave', OTHER)!.openid);
+  });
+
+  it('a code of the other app is refused by that backend: the login step fails', async () => {
+    const r = await run(['--json', 'flow', '--backend', `${seedUrl}/api/`, '--mock', mockUrl, '--profile', 'seed', '--app', APPID]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.steps[0]).toMatchObject({ name: 'login', status: 'failed' });
+    expect(out.steps[0].detail).toMatch(/backend refused the code: HTTP 401 · code 401 · wechat: 40029/);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/client/histogram.js';
 import { getPath } from '../../src/client/json-path.js';
 import { joinUrl } from '../../src/client/http.js';
-import { resolveContract, ContractError, PROFILES } from '../../src/client/contract.js';
+import { contractFileOverrides, mergeOverrides, resolveContract, ContractError, PROFILES } from '../../src/client/contract.js';
 import { findProfile } from '../../src/client/flow.js';
 import { createPrng } from '../../src/client/prng.js';
 
@@ -57,6 +57,23 @@ describe('contracts', () => {
     expect(() => resolveContract({ paths: ['nope=/x'] })).toThrow(/bad --path "nope=\/x"/);
     expect(() => resolveContract({ tokenIn: 'cookie' })).toThrow(/--token-in/);
     expect(() => resolveContract({ paths: ['login=none'] })).toThrow(/login path/);
+  });
+});
+
+describe('contract files', () => {
+  it('extend a profile; flags win over the file, and their paths come after the file\'s', () => {
+    const file = contractFileOverrides({ extends: 'seed', paths: { login: 'auth/login/', me: 'GET auth/me/' }, token: { in: 'header', scheme: 'Token' } });
+    const c = resolveContract(mergeOverrides(file, { paths: ['me=none'], tokenScheme: 'JWT' }));
+    expect(c.profile).toBe('seed');
+    expect(c.paths).toEqual({ login: 'auth/login/', userinfo: 'userinfo/' });
+    expect(c.token).toMatchObject({ in: 'header', scheme: 'JWT' });
+  });
+
+  it('unknown keys and wrong types are errors naming them', () => {
+    expect(() => contractFileOverrides({ path: {} })).toThrow(/unknown key "path"/);
+    expect(() => contractFileOverrides({ token: { where: 'body' } })).toThrow(/unknown key "token.where"/);
+    expect(() => contractFileOverrides({ tokenPath: 3 })).toThrow(/tokenPath must be a string/);
+    expect(() => contractFileOverrides([1])).toThrow(/JSON object/);
   });
 });
 

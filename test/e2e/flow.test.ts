@@ -217,6 +217,22 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
     expect(byName.logout).toMatchObject({ status: 'skipped', detail: 'not in the wxlogin contract' });
   });
 
+  it('--contract FILE describes a backend; flags still override it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const file = join(mkdtempSync(join(tmpdir(), 'wxlogin-contract-')), 'contract.json');
+    writeFileSync(file, JSON.stringify({ extends: 'wxlogin', paths: { login: '/api/login/', userinfo: '/api/userinfo/', logout: 'none' }, token: { in: 'body' } }));
+    const r = await run(['--json', 'flow', '--backend', seedUrl, '--mock', mockUrl, '--contract', file, '--path', 'phone=none']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const by = Object.fromEntries(JSON.parse(r.stdout).steps.map((s: Step) => [s.name, s]));
+    expect(by.userinfo.status).toBe('ok');
+    expect(by.phone).toMatchObject({ status: 'skipped', detail: 'not in the wxlogin contract' });
+    expect(by.werun).toMatchObject({ status: 'skipped', detail: 'backend has no /werun (HTTP 404)' });
+    writeFileSync(file, '{"paths": {"login": 1}}');
+    const bad = await run(['flow', '--backend', seedUrl, '--mock', mockUrl, '--contract', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('wxlogin: error: paths.login must be a string in the contract file\n');
+  });
+
   it('a backend returning a different profile fails the flow, exit 1, naming the field', async () => {
     const r = await run(['flow', '--backend', `${badUrl}/api`, '--mock', mockUrl, '--profile', 'seed']);
     expect(r.code).toBe(1);

@@ -38,7 +38,7 @@ Examples:
           users: opts.users,
           concurrency: opts.concurrency,
           onStart: (info) => {
-            if (!json) fmt.printHeader(ctx, info, opts.profile ?? 'wxlogin', opts.users);
+            if (!json) fmt.printHeader(ctx, info, opts.users);
             if (opts.users !== undefined) bar = createProgress(ctx, opts.users, 'users', ' · {failed} failed');
           },
           onStep: json ? undefined : (s) => fmt.printStep(ctx, s),

@@ -16,7 +16,8 @@ export function addTargetOptions(cmd: Command, defaults: { backend?: string; moc
     .option('--mock <url>', defaults.mock ? 'the mock WeChat that backend calls' : 'the mock WeChat that backend calls (required with --backend)', defaults.mock)
     .option('--app <appid>', "the mock's app to play, when it serves several")
     .option('--user <alias>', 'mock user (alias or openid; created on first use)')
-    .addOption(new Option('--profile <name>', 'built-in backend contract').choices(['wxlogin', 'seed']).default('wxlogin'))
+    .addOption(new Option('--profile <name>', 'built-in backend contract (default: wxlogin)').choices(['wxlogin', 'seed']))
+    .option('--contract <file>', 'JSON contract file: {"extends", "paths", "token", "tokenPath", "dataPath", "phoneBy"}; flags override it')
     .option('--path <step=path>', 'override a step\'s path, e.g. login=/api/login/ or "me=GET /api/me"; PATH "none" drops the step (repeatable)', collect)
     .addOption(new Option('--token-in <where>', 'where the token goes').choices(['header', 'body']))
     .option('--token-field <name>', 'body field (or query parameter on GET) carrying the token')
@@ -34,6 +35,7 @@ export interface TargetFlags {
   app?: string;
   user?: string;
   profile?: string;
+  contract?: string;
   path?: string[];
   tokenIn?: string;
   tokenField?: string;
@@ -52,6 +54,7 @@ export function targetOptions(f: TargetFlags) {
     app: f.app,
     timeout: f.timeout,
     profile: f.profile,
+    contractFile: f.contract,
     paths: f.path,
     tokenIn: f.tokenIn,
     tokenField: f.tokenField,

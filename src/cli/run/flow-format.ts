@@ -6,9 +6,9 @@ import type { FlowCommandResult } from './flow.js';
 
 const ms = (x: number) => (x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
 
-export function printHeader(ctx: CliContext, info: { mock: string; backend: string; embedded: boolean }, profile: string, users?: number): void {
+export function printHeader(ctx: CliContext, info: { mock: string; backend: string; embedded: boolean; profile: string }, users?: number): void {
   const { c } = ctx;
-  const where = info.embedded ? `${info.backend} (embedded reference backend)` : `${info.backend} (${profile} contract)`;
+  const where = info.embedded ? `${info.backend} (embedded reference backend)` : `${info.backend} (${info.profile} contract)`;
   ctx.print(`${c.bold('wxlogin flow')} ${c.dim('·')} mock ${info.mock} ${c.dim('·')} backend ${where}`);
   if (users !== undefined) ctx.print(c.dim(`${users} simulated users`));
 }

@@ -11,7 +11,7 @@ export interface FlowCommandOptions extends TargetOptions {
   users?: number;
   concurrency?: number;
   onStep?: (s: StepResult) => void;
-  onStart?: (info: { mock: string; backend: string; embedded: boolean }) => void;
+  onStart?: (info: { mock: string; backend: string; embedded: boolean; profile: string }) => void;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
 
@@ -25,7 +25,7 @@ export async function flow(o: FlowCommandOptions): Promise<FlowCommandResult> {
   const targets = await openTargets({ ...o, rateLimits: !load, connections: load ? concurrency : 8 });
   try {
     const info = { mock: targets.mock.baseUrl, backend: targets.backend.baseUrl, embedded: targets.embedded };
-    o.onStart?.(info);
+    o.onStart?.({ ...info, profile: targets.backend.contract.profile });
     if (!load) {
       const report = await runFlow({ mock: targets.mock, backend: targets.backend, user: o.user, onStep: o.onStep });
       return { mode: 'flow', embedded: targets.embedded, ...report };

@@ -1,11 +1,14 @@
 // Turns --backend/--mock/contract flags into clients, starting the embedded stack when no backend is given.
 import { Agent } from 'undici';
-import { resolveContract, ContractError, type ContractOverrides } from '../../client/contract.js';
+import { readFile } from 'node:fs/promises';
+import { contractFileOverrides, mergeOverrides, resolveContract, ContractError, type ContractOverrides } from '../../client/contract.js';
 import { createBackendClient, type BackendClient } from '../../client/backend-client.js';
 import { createMockClient, type MockClient } from '../../client/mock-client.js';
 import { CliError } from '../context.js';
 
 export interface TargetOptions extends ContractOverrides {
+  /** A contract file (JSON), applied over the profile and under the flags. */
+  contractFile?: string;
   backend?: string;
   mock?: string;
   app?: string;
@@ -37,7 +40,18 @@ function checkUrl(v: string, flag: string): string {
 export async function openTargets(o: TargetOptions): Promise<Targets> {
   let contract;
   try {
-    contract = resolveContract(o);
+    let overrides: ContractOverrides = o;
+    if (o.contractFile) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readFile(o.contractFile, 'utf8'));
+      } catch (err) {
+        throw new CliError(`cannot read the contract file ${o.contractFile}: ${err instanceof Error ? err.message : err}`, { code: 'usage', exitCode: 2 });
+      }
+      const fromFile = contractFileOverrides(parsed);
+      overrides = mergeOverrides(fromFile, o);
+    }
+    contract = resolveContract(overrides);
   } catch (err) {
     if (err instanceof ContractError) throw new CliError(err.message, { code: 'usage', exitCode: 2 });
     throw err;

@@ -1,6 +1,7 @@
 // Shared pieces of the reliability suite: the mock in this process on a real port, backends as real child processes
 // started through the built CLI (so a SIGKILL is a real crash), and a tiny JSON HTTP client.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -95,4 +96,49 @@ export async function pool(total: number, concurrency: number, worker: (i: numbe
     while (next < total && !stop()) await worker(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, run));
+}
+
+/**
+ * A Redis to test against: WXLOGIN_TEST_REDIS when set (CI starts one), otherwise a private redis-server on a free
+ * port when one is installed, otherwise undefined (the caller skips, saying why).
+ */
+export async function ensureRedis(): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (process.env.WXLOGIN_TEST_REDIS) return { url: process.env.WXLOGIN_TEST_REDIS, close: async () => undefined };
+  const { createServer } = net;
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const started = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    const { connect } = net;
+    const deadline = Date.now() + 5000;
+    const attempt = () => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) resolve(false);
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+  if (!started) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }

@@ -1,7 +1,9 @@
 // Seeded randomness. Everything the mock invents (users, codes, keys, ivs, tokens, rids, fault dice) comes from here,
-// so one seed reproduces a whole run. Each purpose draws from its own stream (sha256 over seed, label and a counter),
-// which keeps, say, the codes of a run identical even if a test adds an extra error reply (and so an extra rid).
-import { createHash, randomBytes } from 'node:crypto';
+// so one seed reproduces a whole run. Each purpose draws from its own stream, which keeps, say, the codes of a run
+// identical even if a test adds an extra error reply (and so an extra rid). A stream is the AES-256-CTR keystream
+// under key sha256(seed, label), drawn 4 KiB at a time: deterministic, and cheap enough for load runs that mint a
+// code per request (a hash per draw cost more in allocation and GC than the rest of a login).
+import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 
 export interface RandomStream {
   bytes(n: number): Buffer;
@@ -42,34 +44,55 @@ export function createRandom(seed?: number | string): MockRandom {
   };
 }
 
+const POOL = 4096;
+const ZEROS = Buffer.alloc(POOL);
+
 function createStream(seed: string, label: string): RandomStream {
-  let counter = 0;
-  let block = Buffer.alloc(0);
+  const key = createHash('sha256').update(`${seed}\0${label}`).digest();
+  const cipher: Cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  let pool = Buffer.alloc(0);
   let pos = 0;
+  const take = (n: number): number => {
+    if (pos + n > pool.length) {
+      pool = cipher.update(ZEROS);
+      pos = 0;
+    }
+    const at = pos;
+    pos += n;
+    return at;
+  };
   const bytes = (n: number): Buffer => {
     const out = Buffer.allocUnsafe(n);
     let o = 0;
     while (o < n) {
-      if (pos >= block.length) {
-        block = createHash('sha256').update(`${seed}\0${label}\0${counter++}`).digest();
-        pos = 0;
-      }
-      const take = Math.min(n - o, block.length - pos);
-      block.copy(out, o, pos, pos + take);
-      o += take;
-      pos += take;
+      const chunk = Math.min(n - o, POOL);
+      const at = take(chunk);
+      pool.copy(out, o, at, at + chunk);
+      o += chunk;
     }
     return out;
   };
   return {
     bytes,
-    hex: (n) => bytes(n).toString('hex'),
-    chars(length, alphabet) {
-      const b = bytes(length);
-      let out = '';
-      for (let i = 0; i < length; i++) out += alphabet[(b[i] as number) % alphabet.length];
-      return out;
+    hex(n) {
+      const at = take(n);
+      return pool.toString('hex', at, at + n);
     },
-    float: () => bytes(4).readUInt32BE(0) / 0x1_0000_0000,
+    chars(length, alphabet) {
+      // Built in a buffer so the result is a flat string (a Map key hashes it without flattening a rope first).
+      const out = Buffer.allocUnsafe(length);
+      let o = 0;
+      while (o < length) {
+        const chunk = Math.min(length - o, POOL);
+        const at = take(chunk);
+        for (let i = 0; i < chunk; i++) out[o + i] = alphabet.charCodeAt((pool[at + i] as number) % alphabet.length);
+        o += chunk;
+      }
+      return out.toString('latin1');
+    },
+    float() {
+      const at = take(4);
+      return pool.readUInt32BE(at) / 0x1_0000_0000;
+    },
   };
 }

@@ -3,7 +3,7 @@
 // reply labelled text/plain (as real jscode2session errors have been captured).
 import { MockUsageError } from './errors.js';
 import type { RandomStream } from './random.js';
-import { FAULT_KINDS, type FaultKind, type FaultSpec } from './types.js';
+import { FAULT_KINDS, type FaultSpec } from './types.js';
 
 export interface ActiveFault extends FaultSpec {
   id: string;
@@ -80,8 +80,4 @@ export function createFaults(endpoints: ReadonlySet<string>, dice: () => RandomS
       return undefined;
     },
   };
-}
-
-export function faultKind(f: ActiveFault | undefined): FaultKind | undefined {
-  return f?.kind;
 }

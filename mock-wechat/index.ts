@@ -141,6 +141,8 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
       srv.route({
         method: ['GET', 'POST'],
         url,
+        // A HEAD would run the handler and burn a single-use code; WeChat's API is GET/POST only.
+        exposeHeadRoute: false,
         schema: { querystring: serverQuery(...keys), response },
         ...hooks({ endpoint: url, side: 'server' }),
         handler: (request, reply) => answer(request, reply, handle(request.query as Query, request)),

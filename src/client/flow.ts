@@ -123,6 +123,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
   async function backendStep(s: BackendStep, args: { token?: string; body?: Record<string, unknown> }): Promise<BackendResult> {
     if (!backend.offers(s)) throw new Skip(`not in the ${backend.contract.profile} contract`);
     const r = await backend.call(s, args);
+    watch(s, r.text);
     if (r.notOffered) throw new Skip(`backend has no ${backend.contract.paths[s]} (HTTP 404)`);
     if (!r.ok) throw new Fail(`backend refused: ${describeFailure(r)}`);
     return r;
@@ -135,6 +136,17 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
   const user = o.user ?? DEFAULT_FLOW_USER;
   let token: string | undefined;
   let mockUser: MockUserView | undefined;
+  // Every backend answer is searched for the user's session_key: it must never reach a client (issue 3).
+  // (Kept until the last step, which also learns the key in force then: one flow is a dozen small answers.)
+  const sessionKeys = new Set<string>();
+  const answers: { where: string; text: string }[] = [];
+  const watch = (where: string, text: string) => {
+    answers.push({ where, text });
+  };
+  const learnKey = async () => {
+    const k = await mock.sessionKey(user).catch(() => undefined);
+    if (k) sessionKeys.add(k);
+  };
   const skipNoToken = () => {
     if (!token) throw new Skip('no token (login failed)');
   };
@@ -143,6 +155,8 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     const code = wxOk(await mock.login(user)).body.code;
     if (typeof code !== 'string') throw new Fail('mock login answered no code');
     const { result, token: t } = await backend.login(code);
+    await learnKey();
+    watch('login', result.text);
     if (result.notOffered) throw new Fail(`backend has no ${backend.contract.paths.login} (HTTP 404)`);
     if (!result.ok) throw new Fail(`backend refused the code: ${describeFailure(result)}`);
     if (!t) throw new Fail(`no token at ${backend.contract.tokenPath} in the login answer`);
@@ -264,9 +278,18 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     const probe: BackendStep | undefined = backend.offers('me') ? 'me' : backend.offers('sessionCheck') ? 'sessionCheck' : undefined;
     if (!probe) throw new Skip('no authenticated read to probe with');
     const r = await backend.call(probe, { token });
+    watch('revoked', r.text);
     if (r.ok) throw new Fail(`the backend still accepts the token on ${backend.contract.paths[probe]}`);
     if (r.status !== 401 && r.code !== 203) throw new Fail(`refused, but not as an auth failure: ${describeFailure(r)}`);
     return `${backend.contract.paths[probe]} refused it: ${describeFailure(r)}`;
+  });
+
+  await step('noKeyLeak', 'session_key never sent to the client', async () => {
+    await learnKey();
+    if (sessionKeys.size === 0) throw new Skip('the mock did not tell the session_key (no admin API)');
+    const leaks = answers.filter((a) => [...sessionKeys].some((k) => a.text.includes(k))).map((a) => a.where);
+    if (leaks.length) throw new Fail(`the session_key appeared in the answer to ${[...new Set(leaks)].join(', ')}`);
+    return `absent from all ${answers.length} backend answers`;
   });
 
   const counts: Record<StepStatus, number> = { ok: 0, failed: 0, skipped: 0 };

@@ -115,6 +115,12 @@ export function createMockClient(opts: MockClientOptions) {
     async apps(): Promise<MockAppView[]> {
       return unwrapList<MockAppView>(await admin('GET', '/__admin/apps'), 'apps');
     },
+    /** The user's current session_key (admin API), to check that a backend never hands it out. */
+    async sessionKey(openidOrAlias: string): Promise<string | undefined> {
+      const q = opts.appid ? `?appid=${encodeURIComponent(opts.appid)}` : '';
+      const v = await admin<Record<string, unknown>>('GET', `/__admin/users/${encodeURIComponent(openidOrAlias)}/session-key${q}`);
+      return typeof v?.session_key === 'string' ? v.session_key : undefined;
+    },
     /** A user by openid or alias (the alias is looked up in the user list when the mock only indexes openids). */
     async user(openidOrAlias: string): Promise<MockUserView | undefined> {
       const q = opts.appid ? `?appid=${encodeURIComponent(opts.appid)}` : '';

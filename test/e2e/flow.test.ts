@@ -28,8 +28,8 @@ describe('wxlogin flow, embedded stack (offline)', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^wxlogin flow · mock http:\/\/127\.0\.0\.1:\d+ · backend http:\/\/127\.0\.0\.1:\d+ \(embedded reference backend\)$/);
-    expect(lines.filter((l) => l.startsWith('  ✔ '))).toHaveLength(11);
-    expect(lines.at(-1)).toMatch(/^PASS 11 steps: 11 ok, 0 failed, 0 skipped/);
+    expect(lines.filter((l) => l.startsWith('  ✔ '))).toHaveLength(12);
+    expect(lines.at(-1)).toMatch(/^PASS 12 steps: 12 ok, 0 failed, 0 skipped/);
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 
@@ -37,7 +37,7 @@ describe('wxlogin flow, embedded stack (offline)', () => {
     const r = await run(['--json', 'flow', '--user', 'json-user']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ mode: 'flow', ok: true, embedded: true, user: 'json-user', profile: 'wxlogin', counts: { ok: 11, failed: 0, skipped: 0 } });
+    expect(out).toMatchObject({ mode: 'flow', ok: true, embedded: true, user: 'json-user', profile: 'wxlogin', counts: { ok: 12, failed: 0, skipped: 0 } });
     expect(out.openid).toMatch(/^o[\w-]{27}$/);
     expect(statuses(out.steps)).toEqual({
       login: 'ok',
@@ -51,6 +51,7 @@ describe('wxlogin flow, embedded stack (offline)', () => {
       me: 'ok',
       logout: 'ok',
       revoked: 'ok',
+      noKeyLeak: 'ok',
     });
     for (const s of out.steps) expect(typeof s.ms).toBe('number');
   });
@@ -61,7 +62,7 @@ describe('wxlogin flow, embedded stack (offline)', () => {
     const r = JSON.parse(risk.stdout);
     expect(r.steps[0]).toMatchObject({ name: 'login', status: 'failed' });
     expect(r.steps[0].detail).toMatch(/code 202 .*errcode 40226/);
-    expect(r.counts).toEqual({ ok: 0, failed: 1, skipped: 10 });
+    expect(r.counts).toEqual({ ok: 1, failed: 1, skipped: 10 });
     const deny = await run(['--json', 'flow', '--user', 'carol']);
     expect(deny.code).toBe(1);
     const d = JSON.parse(deny.stdout);
@@ -132,7 +133,7 @@ describe('wxlogin flow and login against a separately started `wxlogin up`', () 
     const r = await run(['--json', 'flow', '--backend', String(up.ready.backend), '--mock', String(up.ready.mock)]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, embedded: false, counts: { ok: 11, failed: 0, skipped: 0 } });
+    expect(out).toMatchObject({ ok: true, embedded: false, counts: { ok: 12, failed: 0, skipped: 0 } });
   });
 
   it('login prints a token that the backend accepts', async () => {
@@ -165,6 +166,8 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
   let mock: ReturnType<typeof buildMockWechat>;
   let seed: FastifyInstance;
   let bad: FastifyInstance;
+  let leaky: FastifyInstance;
+  let leakyUrl: string;
   let mockUrl: string;
   let seedUrl: string;
   let badUrl: string;
@@ -175,11 +178,22 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
     seedUrl = await seed.listen({ host: '127.0.0.1', port: 0 });
     bad = buildSeedBackend({ mockUrl, appid: APPID, secret: SECRET, corruptProfile: true });
     badUrl = await bad.listen({ host: '127.0.0.1', port: 0 });
+    leaky = buildSeedBackend({ mockUrl, appid: APPID, secret: SECRET, leakSessionKey: true });
+    leakyUrl = await leaky.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await seed?.close();
     await bad?.close();
+    await leaky?.close();
     await mock?.app.close();
+  });
+
+  it('a backend handing out the session_key fails the flow', async () => {
+    const r = await run(['--json', 'flow', '--backend', `${leakyUrl}/api/`, '--mock', mockUrl, '--profile', 'seed']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.steps.at(-1)).toMatchObject({ name: 'noKeyLeak', status: 'failed', detail: 'the session_key appeared in the answer to login' });
+    expect(out.counts.failed).toBe(1);
   });
 
   it('--profile seed: login and userinfo pass, the steps the contract lacks are skipped, exit 0', async () => {
@@ -199,6 +213,7 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
       me: 'skipped',
       logout: 'skipped',
       revoked: 'skipped',
+      noKeyLeak: 'ok',
     });
     expect(out.steps.find((s: Step) => s.name === 'phone').detail).toBe('not in the seed contract');
   });
@@ -237,7 +252,7 @@ describe('wxlogin flow against a backend keeping the seed contract', () => {
     const r = await run(['flow', '--backend', `${badUrl}/api`, '--mock', mockUrl, '--profile', 'seed']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✘ getUserInfo → decrypt → profile matches +profile differs: nickName: ".*!" ≠ userInfo/);
-    expect(r.stdout).toMatch(/^FAIL 11 steps: 3 ok, 1 failed, 7 skipped/m);
+    expect(r.stdout).toMatch(/^FAIL 12 steps: 4 ok, 1 failed, 7 skipped/m);
     expect(r.stderr).toBe('');
   });
 

@@ -13,6 +13,8 @@ export function buildSeedBackend(o: {
   prefix?: string;
   /** Test knob: answer a profile with a changed nickName, as a buggy backend would. */
   corruptProfile?: boolean;
+  /** Test knob: hand the session_key to the client, the classic tutorial mistake. */
+  leakSessionKey?: boolean;
 }): FastifyInstance {
   const app = Fastify({ logger: false });
   const sessions = new Map<string, { openid: string; sessionKey: string }>();
@@ -27,7 +29,7 @@ export function buildSeedBackend(o: {
     if (!body.openid || !body.session_key) return reply.code(401).send({ code: 401, msg: `wechat: ${body.errcode} ${body.errmsg}` });
     const token = randomBytes(16).toString('hex');
     sessions.set(token, { openid: body.openid, sessionKey: body.session_key });
-    return { code: 200, msg: 'ok', data: { token } };
+    return { code: 200, msg: 'ok', data: o.leakSessionKey ? { token, session_key: body.session_key } : { token } };
   });
 
   app.post(`${prefix}userinfo/`, async (req, reply) => {

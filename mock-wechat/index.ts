@@ -30,6 +30,7 @@ export type * from './types.js';
 export const DEFAULT_PORT = 9400;
 export const DEFAULT_HOST = '127.0.0.1';
 const BODY_LIMIT = 64 * 1024;
+const JOURNAL_BODY_CHARS = 2048;
 
 interface RouteTag {
   endpoint: string;
@@ -53,12 +54,22 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
   const faults = createFaults(new Set<string>([...SERVER_ENDPOINTS, ...clientPaths]), () => state.random().stream('fault'));
   const journal = createJournal(state.options.journalLimit);
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT });
+  // With logging on, request lines carry the path only: query strings hold secrets, codes and tokens.
+  const logger = opts.logger
+    ? {
+        ...(typeof opts.logger === 'object' ? opts.logger : {}),
+        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+      }
+    : false;
+  const app = Fastify({ logger, bodyLimit: BODY_LIMIT });
 
   function record(request: FastifyRequest, path: string, status: number, durationMs: number): void {
     const r = request as Req;
     const res = r[RESULT];
-    const e: RawEntry = { time: state.now(), method: request.method, path, query: request.query, body: request.body, status, durationMs };
+    let body = request.body;
+    // Keep at most 2 KiB of a raw body, copied so the journal does not pin a 64 KiB request string in memory.
+    if (typeof body === 'string' && body.length > JOURNAL_BODY_CHARS) body = Buffer.from(body.slice(0, JOURNAL_BODY_CHARS)).toString();
+    const e: RawEntry = { time: state.now(), method: request.method, path, query: request.query, body, status, durationMs };
     if (res) {
       if (typeof res.errcode === 'number') e.errcode = res.errcode;
       if (typeof res.errMsg === 'string') e.errMsg = res.errMsg;

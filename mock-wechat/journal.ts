@@ -37,21 +37,23 @@ function mask(v: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Raw server-API bodies are strings: masked as JSON when they parse, else shown truncated with secrets dropped. */
+/**
+ * Raw server-API bodies are strings: masked as JSON when they parse, as a form when they look like one; anything
+ * else (including a JSON body cut short by the journal's size bound) is summarised, never shown, since it may
+ * carry a secret the masker cannot find.
+ */
 function renderBody(body: unknown): unknown {
   if (typeof body !== 'string') return mask(body);
   if (body === '') return undefined;
   try {
     return mask(JSON.parse(body));
   } catch {
-    const params = new URLSearchParams(body);
-    const out: Record<string, unknown> = {};
-    let any = false;
-    for (const [k, v] of params) {
-      out[k] = maskValue(k, v);
-      any = true;
+    if (/^[\w.%+*-]+=/.test(body)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of new URLSearchParams(body)) out[k] = maskValue(k, v);
+      return out;
     }
-    return any ? out : body.slice(0, 256);
+    return `(${body.length} characters, not JSON)`;
   }
 }
 

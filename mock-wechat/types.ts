@@ -42,7 +42,8 @@ export interface MockOptions {
   countryCodeType?: 'number' | 'string';
   journalLimit?: number;
   now?: () => number;
-  logger?: boolean;
+  /** fastify's logger: true, or pino options such as { level, stream }. Off by default. */
+  logger?: boolean | { level?: string; stream?: NodeJS.WritableStream };
 }
 
 export interface MockUser {

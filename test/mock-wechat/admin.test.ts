@@ -72,6 +72,18 @@ describe('admin API', () => {
     expect((await m.app.inject('/__admin/journal?limit=1')).json().entries).toHaveLength(1);
   });
 
+  it('journals odd bodies without leaking them: forms masked, broken or oversized JSON summarised', async () => {
+    const m = mock();
+    await post(m, '/cgi-bin/stable_token', `appid=${APPID}&secret=${SECRET}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    await post(m, '/cgi-bin/stable_token', `{"secret":"${SECRET}"`, { 'content-type': 'application/json' });
+    await post(m, '/cgi-bin/stable_token', JSON.stringify({ secret: SECRET, pad: 'x'.repeat(5000) }));
+    const [big, broken, form] = m.control.journal(3);
+    expect(form!.body).toEqual({ appid: APPID, secret: '***' });
+    expect(broken!.body).toBe('(44 characters, not JSON)');
+    expect(big!.body).toBe('(2048 characters, not JSON)');
+    expect(JSON.stringify(m.control.journal())).not.toContain(SECRET);
+  });
+
   it('the clock moves forward only', async () => {
     const m = mock();
     const r = await post(m, '/__admin/clock', { advanceSeconds: 90 });

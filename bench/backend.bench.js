@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Backend benchmarks, each against a baseline measured in the same run (run `npx tsc -p .` first: imports ../dist).
-// (a) logins/s: the mock WeChat and the backend serve from one server process; a load process of its own drives 32
+// (a) logins/s: the mock WeChat and the backend each serve from a server process; a load process of its own drives 32
 //     concurrent simulated users, each login = POST mock /__client/login for a code, then POST backend /login.
 //     Baseline: a pair of bare fastify JSON routes in a server process, driven the same way (2 requests/iteration).
 // (b) decrypts/s of src/crypto decryptOpenData against a bare node:crypto AES-128-CBC loop over the same payloads.
@@ -22,11 +22,25 @@ const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 5000);
 
 const role = process.argv[2];
 if (role === 'bare-server') await bareServer();
-else if (role === 'backend-server') await backendServer();
+else if (role === 'mock-server') await mockServer();
+else if (role === 'backend-server') await backendServer(process.argv[3]);
 else if (role === 'load') await load(JSON.parse(process.argv[3]));
 else await orchestrate();
 
 // ---------------------------------------------------------------- servers (child processes)
+
+/** 'mark' starts the CPU count (when the load starts counting), 'stop' reports it and exits. */
+function onControl(close) {
+  let mark = process.cpuUsage();
+  process.on('message', async (m) => {
+    if (m === 'mark') mark = process.cpuUsage();
+    if (m === 'stop') {
+      const u = process.cpuUsage(mark);
+      await close();
+      process.send({ cpuUs: u.user + u.system }, () => process.exit(0));
+    }
+  });
+}
 
 async function bareServer() {
   const { default: Fastify } = await import('fastify');
@@ -46,37 +60,33 @@ async function bareServer() {
   }, async (req) => ({ code: 200, msg: 'ok', data: { token: req.body.code, expiresIn: 86400 } }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   process.send({ ready: true, codeUrl: `${url}/code`, loginUrl: `${url}/login` });
-  process.on('message', async (m) => {
-    if (m === 'stop') {
-      await app.close();
-      process.exit(0);
-    }
-  });
+  onControl(() => app.close());
 }
 
-async function backendServer() {
+async function mockServer() {
   const { buildMockWechat } = await import(join(dist, 'mock-wechat', 'index.js'));
-  const { buildBackend } = await import(join(dist, 'src', 'backend', 'index.js'));
-  const data = mkdtempSync(join(tmpdir(), 'wxlogin-bench-'));
   const { app: mock } = buildMockWechat({ seed: 1, logger: false, loginRateLimitPerMinute: 0, journalLimit: 100 });
   const mockUrl = (await mock.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  process.send({ ready: true, mockUrl });
+  onControl(() => mock.close());
+}
+
+async function backendServer(mockUrl) {
+  const { buildBackend } = await import(join(dist, 'src', 'backend', 'index.js'));
+  const data = mkdtempSync(join(tmpdir(), 'wxlogin-bench-'));
   const backend = await buildBackend({
     appId: APPID,
     appSecret: SECRET,
     wechatBaseUrl: mockUrl,
-    store: `sqlite://${join(data, 'bench.sqlite')}`,
+    store: process.env.BENCH_STORE ?? `sqlite://${join(data, 'bench.sqlite')}`,
     loginRateLimitPerMinute: 0,
     logger: false,
   });
   const url = (await backend.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
   process.send({ ready: true, codeUrl: `${mockUrl}/__client/login`, loginUrl: `${url}/login` });
-  process.on('message', async (m) => {
-    if (m === 'stop') {
-      await backend.close();
-      await mock.close();
-      rmSync(data, { recursive: true, force: true });
-      process.exit(0);
-    }
+  onControl(async () => {
+    await backend.close();
+    rmSync(data, { recursive: true, force: true });
   });
 }
 
@@ -111,6 +121,7 @@ async function load({ codeUrl, loginUrl, users, warmMs, runMs }) {
   const all = Array.from({ length: users }, (_, i) => user(i));
   await new Promise((r) => setTimeout(r, warmMs));
   counting = true;
+  process.send({ counting: true });
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, runMs));
   const elapsed = (performance.now() - t0) / 1000;
@@ -125,8 +136,8 @@ async function load({ codeUrl, loginUrl, users, warmMs, runMs }) {
 
 // ---------------------------------------------------------------- orchestration
 
-function spawn(args) {
-  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawn(args, execArgv = []) {
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const first = new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -134,13 +145,38 @@ function spawn(args) {
   return { child, first };
 }
 
-async function loginRun(serverRole) {
-  const server = spawn([serverRole]);
-  const info = await server.first;
+async function loginRun(kind) {
+  // BENCH_SERVER_FLAGS="--cpu-prof" profiles the server processes (for finding hot spots, not for the figures).
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const servers = [];
+  let info;
+  if (kind === 'bare') {
+    servers.push(spawn(['bare-server'], flags));
+    info = await servers[0].first;
+  } else {
+    // The mock and the backend each in a server process of their own, as they would be deployed.
+    servers.push(spawn(['mock-server'], flags));
+    const { mockUrl } = await servers[0].first;
+    servers.push(spawn(['backend-server', mockUrl], flags));
+    info = await servers[1].first;
+  }
   const loader = spawn(['load', JSON.stringify({ codeUrl: info.codeUrl, loginUrl: info.loginUrl, users: USERS, warmMs: WARM_MS, runMs: RUN_MS })]);
-  const result = await loader.first;
-  server.child.send('stop');
-  await new Promise((r) => server.child.once('exit', r));
+  await loader.first; // counting starts
+  for (const s of servers) s.child.send('mark');
+  const result = await new Promise((r) => loader.child.once('message', r));
+  let cpuUs = 0;
+  const perServer = [];
+  for (const s of [...servers].reverse()) {
+    const report = new Promise((r) => s.child.once('message', r));
+    s.child.send('stop');
+    const { cpuUs: us } = await report;
+    cpuUs += us;
+    perServer.unshift(us);
+    await new Promise((r) => s.child.once('exit', r));
+  }
+  const n = Math.max(1, result.done + result.failed);
+  result.serverCpuUsPerIteration = cpuUs / n;
+  result.perServerCpuUs = perServer.map((us) => Math.round(us / n));
   return result;
 }
 
@@ -219,10 +255,10 @@ async function orchestrate() {
     console.log(`RATIO decrypt-vs-bare-aes ${(d.ours / d.bare).toFixed(3)} (aim >= 0.8)`);
   }
   if (!only || only === 'login') {
-    const bare = await loginRun('bare-server');
-    console.log(`login: bare fastify pair   ${bare.perSecond.toFixed(0)} iterations/s (p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms, ${bare.failed} failed)`);
-    const real = await loginRun('backend-server');
-    console.log(`login: mock + backend      ${real.perSecond.toFixed(0)} logins/s (p50 ${real.p50.toFixed(2)} ms, p99 ${real.p99.toFixed(2)} ms, ${real.failed} failed; SQLite WAL store, ${USERS} users)`);
+    const bare = await loginRun('bare');
+    console.log(`login: bare fastify pair   ${bare.perSecond.toFixed(0)} iterations/s (p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms, ${bare.failed} failed; server CPU ${bare.serverCpuUsPerIteration.toFixed(0)} µs/iteration)`);
+    const real = await loginRun('backend');
+    console.log(`login: mock + backend      ${real.perSecond.toFixed(0)} logins/s (p50 ${real.p50.toFixed(2)} ms, p99 ${real.p99.toFixed(2)} ms, ${real.failed} failed; SQLite WAL store, ${USERS} users; server CPU ${real.serverCpuUsPerIteration.toFixed(0)} µs/login: mock ${real.perServerCpuUs[0]}, backend ${real.perServerCpuUs[1]})`);
     if (real.failed > 0 || real.done === 0) {
       console.error('login run had failures');
       process.exitCode = 1;

@@ -40,14 +40,19 @@ export function createService(deps: ServiceDeps) {
   // second call would get 40163 and a client retrying a slow login would fail its own first attempt).
   const loginsInFlight = new Map<string, Promise<{ token: string; expiresIn: number }>>();
 
-  async function doLogin(code: string) {
-    let s;
-    try {
-      s = await wechat.code2Session(code);
-    } catch (err) {
-      throw err instanceof WechatError ? fromWechatError(err, 'code') : err;
-    }
-    const t = now();
+  // openid -> the session_key (and unionid) this process last read or wrote for the user. A login whose key from
+  // WeChat equals it cannot be a rotation (keys are never reused), so the user record needs neither a read nor a
+  // write: one store round trip per login instead of three. Any other answer goes to the store, which stays the
+  // authority when several instances share it.
+  const knownKeys = new Map<string, string>();
+  const KNOWN_KEYS_MAX = 50_000;
+  const remember = (u: UserRecord) => {
+    if (knownKeys.size >= KNOWN_KEYS_MAX) knownKeys.delete(knownKeys.keys().next().value as string);
+    knownKeys.set(u.openid, `${u.sessionKey}|${u.unionid ?? ''}`);
+  };
+
+  async function updateUser(s: { openid: string; sessionKey: string; unionid?: string }, t: number) {
+    if (knownKeys.get(s.openid) === `${s.sessionKey}|${s.unionid ?? ''}`) return;
     const existing = await store.users.get(s.openid);
     let user: UserRecord | undefined;
     if (!existing) {
@@ -60,13 +65,21 @@ export function createService(deps: ServiceDeps) {
     } else if (s.unionid && existing.unionid !== s.unionid) {
       user = { ...existing, unionid: s.unionid, updatedAt: t };
     }
+    if (user) await store.users.set(s.openid, user);
+    remember(user ?? existing!);
+  }
+
+  async function doLogin(code: string) {
+    let s;
+    try {
+      s = await wechat.code2Session(code);
+    } catch (err) {
+      throw err instanceof WechatError ? fromWechatError(err, 'code') : err;
+    }
+    const t = now();
     const token = rand(32).toString('base64url');
     const session: SessionRecord = { openid: s.openid, createdAt: t, expiresAt: t + ttlMs };
-    // Unchanged users are not rewritten: one store round trip fewer on the hot path.
-    await Promise.all([
-      user ? store.users.set(s.openid, user) : undefined,
-      store.sessions.set(hashToken(token), session, ttlMs),
-    ]);
+    await Promise.all([updateUser(s, t), store.sessions.set(hashToken(token), session, ttlMs)]);
     return { token, expiresIn: deps.tokenTtlSeconds };
   }
 

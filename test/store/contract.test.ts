@@ -27,8 +27,12 @@ for (const b of backends) {
     let clock = 1_700_000_000_000;
     const now = () => clock;
     const opened: Store[] = [];
+    let lastUri = '';
+    let lastPrefix = '';
     const open = async (prefix = `t${randomBytes(4).toString('hex')}`) => {
-      const s = await openStore(b.uri(), { now, prefix });
+      lastUri = b.uri();
+      lastPrefix = prefix;
+      const s = await openStore(lastUri, { now, prefix });
       opened.push(s);
       return s;
     };
@@ -73,6 +77,26 @@ for (const b of backends) {
       expect(await s.sessions.get('fresh')).toBeDefined();
       expect(await s.users.get('forever')).toBeDefined();
       expect(await s.sessions.get('old0')).toBeUndefined();
+    });
+
+    it.skipIf(!b.enabled)('concurrent writes in one turn: each is durable when acknowledged, and sets of one key in one turn keep the last', async () => {
+      const s = await open();
+      const writes = Array.from({ length: 50 }, (_, i) => s.sessions.set(`c${i}`, { openid: `o${i}`, createdAt: i, expiresAt: clock + 60_000 }, 60_000));
+      await Promise.all(writes);
+      expect((await s.sessions.get('c7'))?.openid).toBe('o7');
+      const again = [s.users.set('u', user('first')), s.users.set('u', user('second')), s.users.delete('gone'), s.sessions.delete('c3')];
+      const [, , goneExisted, c3Existed] = await Promise.all(again);
+      expect(goneExisted).toBe(false);
+      expect(c3Existed).toBe(true);
+      expect((await s.users.get('u'))?.openid).toBe('second');
+      expect(await s.sessions.get('c3')).toBeUndefined();
+      if (b.name !== 'memory') {
+        // what was acknowledged is in the database for any other handle
+        const other = await openStore(b.name === 'sqlite' ? lastUri : b.uri(), { now, prefix: lastPrefix });
+        opened.push(other);
+        for (const i of [0, 25, 49]) expect((await other.sessions.get(`c${i}`))?.openid).toBe(`o${i}`);
+        expect((await other.users.get('u'))?.openid).toBe('second');
+      }
     });
 
     it.skipIf(!b.enabled)('lock: one holder at a time, released or expired', async () => {

@@ -33,7 +33,18 @@ const PROFILE_KEYS = ['nickName', 'gender', 'language', 'city', 'province', 'cou
 
 export function createService(deps: ServiceDeps) {
   const { store, wechat, now, appId } = deps;
-  const rand = deps.randomBytes ?? randomBytes;
+  // Tokens come from a 4 KiB block of CSPRNG output, each 32-byte slice used once: one OpenSSL call per 128 logins.
+  let block = Buffer.alloc(0);
+  let offset = 0;
+  const pooled = (n: number) => {
+    if (offset + n > block.length) {
+      block = randomBytes(4096);
+      offset = 0;
+    }
+    offset += n;
+    return block.subarray(offset - n, offset);
+  };
+  const rand = deps.randomBytes ?? pooled;
   const ttlMs = deps.tokenTtlSeconds * 1000;
   const graceMs = deps.staleKeyGraceSeconds * 1000;
   // Concurrent logins with one code share one upstream call and one answer (a code is single-use at WeChat: a

@@ -131,16 +131,19 @@ async function load({ codeUrl, loginUrl, users, warmMs, runMs }) {
   await new Promise((r) => setTimeout(r, warmMs));
   counting = true;
   process.send({ counting: true });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, runMs));
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   counting = false;
   stop = true;
   await Promise.all(all);
   await dispatcher.close();
   lat.sort((a, b) => a - b);
   const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((lat.length * p) / 100))] : NaN);
-  process.send({ perSecond: done / elapsed, done, failed, p50: pct(50), p99: pct(99) });
+  const loadCpuUs = (cpu.user + cpu.system) / Math.max(1, done + failed);
+  process.send({ perSecond: done / elapsed, done, failed, p50: pct(50), p99: pct(99), loadCpuUs });
 }
 
 // ---------------------------------------------------------------- orchestration
@@ -290,8 +293,8 @@ async function orchestrate() {
         rows.push({ b, r, ratio: r.perSecond / b.perSecond });
         const cpu = r.serverCpuUs.map((us) => us.toFixed(0)).join(' + ');
         console.log(
-          `login round ${round + 1}: bare pair ${b.perSecond.toFixed(0)}/s (p50 ${b.p50.toFixed(1)} ms, server CPU ${b.serverCpuUs[0].toFixed(0)} µs/iteration)` +
-            ` | mock + backend ${r.perSecond.toFixed(0)} logins/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.failed} failed, server CPU ${cpu} µs/login)` +
+          `login round ${round + 1}: bare pair ${b.perSecond.toFixed(0)}/s (p50 ${b.p50.toFixed(1)} ms, server CPU ${b.serverCpuUs[0].toFixed(0)} µs/iteration, load ${b.loadCpuUs.toFixed(0)})` +
+            ` | mock + backend ${r.perSecond.toFixed(0)} logins/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.failed} failed, server CPU ${cpu} µs/login, load ${r.loadCpuUs.toFixed(0)})` +
             ` | ratio ${(r.perSecond / b.perSecond).toFixed(3)}`,
         );
         if (r.failed > 0 || r.done === 0) process.exitCode = 1;

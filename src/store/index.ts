@@ -271,7 +271,7 @@ function batchingSqlite(inner: SqliteInner, table: string) {
   let pending = new Map<string, Op>();
   let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   let scheduled = false;
-  let inflight: Promise<void> = Promise.resolve();
+  let writing: Promise<void> | undefined;
   const upsert = `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?) AS j WHERE true ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
   const remove = `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
 
@@ -286,23 +286,28 @@ function batchingSqlite(inner: SqliteInner, table: string) {
     if (dels.length) await inner.query(remove, JSON.stringify(dels));
   }
 
-  function flushNow(): Promise<void> {
+  // Group commit: one batch in flight at a time; whatever arrives meanwhile goes into the next one. Idle, a write
+  // waits one turn of the event loop; under load, batches grow by themselves without a timer.
+  function flushNow(): void {
     scheduled = false;
+    if (writing || pending.size === 0) return;
     const batch = pending;
     const ws = waiters;
     pending = new Map();
     waiters = [];
-    // Batches are written one after another, so a later batch never lands before an earlier one.
-    inflight = inflight.then(() => write(batch)).then(
+    writing = write(batch).then(
       () => ws.forEach((w) => w.resolve()),
       (err) => ws.forEach((w) => w.reject(err)),
     );
-    return inflight;
+    void writing.then(() => {
+      writing = undefined;
+      flushNow();
+    });
   }
 
   function enqueue(key: string, value: string | null): Promise<void> {
     pending.set(key, { value });
-    if (!scheduled) {
+    if (!scheduled && !writing) {
       scheduled = true;
       setImmediate(flushNow);
     }
@@ -337,8 +342,11 @@ function batchingSqlite(inner: SqliteInner, table: string) {
       await inner.clear();
     },
     async flush() {
-      if (scheduled) await flushNow();
-      await inflight;
+      while (writing || pending.size > 0) {
+        if (!writing) flushNow();
+        await writing;
+        await new Promise((r) => setImmediate(r));
+      }
     },
   };
 }

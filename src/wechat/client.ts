@@ -3,7 +3,7 @@
 // 5xx and dropped connections), the parse* functions treat the body as hostile (JSON whatever the content type,
 // errcode first, then the shape) and turn wire names into camelCase once.
 import { EventEmitter } from 'node:events';
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { loginStateSignature } from '../crypto/open-data.js';
 
 export const WECHAT_FAILURE = {
@@ -167,8 +167,14 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
 
+  // origin + path straight to the dispatcher: no URL object to build and parse again on every call.
+  const baseUrl = new URL(`${base}/`);
+  const origin = baseUrl.origin;
+  const prefix = baseUrl.pathname.replace(/\/+$/, '');
+
   async function attempt(endpoint: string, method: 'GET' | 'POST', query: string, body?: string) {
-    const url = `${base}${endpoint}${query ? `?${query}` : ''}`;
+    const path = `${prefix}${endpoint}${query ? `?${query}` : ''}`;
+    const dispatcher = opts.dispatcher ?? getGlobalDispatcher();
     // One deadline for the whole attempt (answer and body). undici's own headersTimeout runs on a coarse timer
     // that lets a 100 ms deadline slip by most of a second. The abort signal is a plain EventEmitter, which undici
     // accepts: an AbortController costs about as much CPU as the rest of the request on this hot path.
@@ -179,9 +185,10 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
       signal.emit('abort');
     }, timeoutMs);
     try {
-      const res = await request(url, {
+      const res = await dispatcher.request({
+        origin,
+        path,
         method,
-        dispatcher: opts.dispatcher,
         signal,
         headers: body === undefined ? undefined : JSON_HEADERS,
         body,
@@ -226,10 +233,12 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
   }
 
   const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+  // The constant part of every jscode2session query, built once (the hot path of every login).
+  const loginQuery = q({ appid: opts.appId, secret: opts.appSecret, grant_type: 'authorization_code' });
 
   return {
     async code2Session(code) {
-      const query = q({ appid: opts.appId, secret: opts.appSecret, js_code: code, grant_type: 'authorization_code' });
+      const query = `${loginQuery}&js_code=${encodeURIComponent(code)}`;
       return parseCode2Session(await send('/sns/jscode2session', 'GET', query));
     },
     async getAccessToken() {

@@ -61,10 +61,19 @@ const reqSerializer = (req: { method: string; url: string; ip?: string }) => ({
 });
 
 export async function buildBackend(config: BackendConfig): Promise<FastifyInstance> {
-  const c = { ...BACKEND_DEFAULTS, ...stripUndefined(config) };
   const now = config.now ?? Date.now;
   const ownStore = typeof config.store === 'string';
   const store = typeof config.store === 'string' ? await openStore(config.store, { dataDir: config.dataDir, now }) : config.store;
+  try {
+    return await build(config, store, ownStore, now);
+  } catch (err) {
+    if (ownStore) await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function build(config: BackendConfig, store: Store, ownStore: boolean, now: () => number): Promise<FastifyInstance> {
+  const c = { ...BACKEND_DEFAULTS, ...stripUndefined(config) };
 
   const loggerOpt = config.logger ?? false;
   const app = Fastify({

@@ -2,7 +2,6 @@
 // Request and parse are separate: send() deals with the transport (timeouts, bounded retries with backoff on -1,
 // 5xx and dropped connections), the parse* functions treat the body as hostile (JSON whatever the content type,
 // errcode first, then the shape) and turn wire names into camelCase once.
-import { EventEmitter } from 'node:events';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { loginStateSignature } from '../crypto/open-data.js';
 
@@ -156,6 +155,8 @@ function abortReason(err: unknown): string | undefined {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+const MAX_ANSWER_BYTES = 1 << 20;
+const TOO_LARGE = 'AnswerTooLarge';
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -172,34 +173,62 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
   const origin = baseUrl.origin;
   const prefix = baseUrl.pathname.replace(/\/+$/, '');
 
-  async function attempt(endpoint: string, method: 'GET' | 'POST', query: string, body?: string) {
+  function attempt(endpoint: string, method: 'GET' | 'POST', query: string, body?: string): Promise<{ status: number; text: string }> {
     const path = `${prefix}${endpoint}${query ? `?${query}` : ''}`;
     const dispatcher = opts.dispatcher ?? getGlobalDispatcher();
-    // One deadline for the whole attempt (answer and body). undici's own headersTimeout runs on a coarse timer
-    // that lets a 100 ms deadline slip by most of a second. The abort signal is a plain EventEmitter, which undici
-    // accepts: an AbortController costs about as much CPU as the rest of the request on this hot path.
-    const signal = new EventEmitter();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      signal.emit('abort');
-    }, timeoutMs);
-    try {
-      const res = await dispatcher.request({
-        origin,
-        path,
-        method,
-        signal,
-        headers: body === undefined ? undefined : JSON_HEADERS,
-        body,
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, text };
-    } catch (err) {
-      throw timedOut ? new Error(`timed out after ${timeoutMs} ms`, { cause: err }) : err;
-    } finally {
-      clearTimeout(timer);
-    }
+    // A bare dispatch handler rather than undici's request(): no body stream, no async resource, no abort-signal
+    // plumbing. On this hot path (every login) they cost as much CPU as the rest of the call.
+    return new Promise((resolve, reject) => {
+      let controller: { abort(reason: Error): void } | undefined;
+      let settled = false;
+      let status = 0;
+      let size = 0;
+      const chunks: Buffer[] = [];
+      const finish = (err: Error | undefined, value?: { status: number; text: string }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      // One deadline for the whole attempt, answer and body. undici's own headersTimeout runs on a coarse timer
+      // that lets a 100 ms deadline slip by most of a second.
+      const timer = setTimeout(() => {
+        const err = new Error(`timed out after ${timeoutMs} ms`);
+        finish(err);
+        controller?.abort(err);
+      }, timeoutMs);
+      dispatcher.dispatch(
+        { origin, path, method, headers: body === undefined ? undefined : JSON_HEADERS, body },
+        {
+          onRequestStart(c: { abort(reason: Error): void }) {
+            controller = c;
+            if (settled) c.abort(new Error('timed out'));
+          },
+          onResponseStart(_c: unknown, statusCode: number) {
+            status = statusCode;
+          },
+          onResponseData(c: { abort(reason: Error): void }, chunk: Buffer) {
+            size += chunk.length;
+            // Every WeChat answer is a few hundred bytes; a hostile or broken upstream does not get to fill memory.
+            if (size > MAX_ANSWER_BYTES) {
+              const err = new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
+              err.name = TOO_LARGE;
+              finish(err);
+              c.abort(err);
+              return;
+            }
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            finish(undefined, { status, text: Buffer.concat(chunks).toString('utf8') });
+          },
+          onResponseError(_c: unknown, err: Error) {
+            finish(err);
+          },
+        } as unknown as Dispatcher.DispatchHandler,
+      );
+    });
   }
 
   async function send(endpoint: string, method: 'GET' | 'POST', query: string, body?: string): Promise<Json> {
@@ -210,6 +239,7 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
       try {
         res = await attempt(endpoint, method, query, body);
       } catch (err) {
+        if ((err as Error).name === TOO_LARGE) throw bad(endpoint, (err as Error).message);
         // Refused, reset, dropped mid-answer, or timed out: nothing usable came back.
         const code = (err as { code?: string }).code;
         const why = abortReason(err) ?? code ?? (err as Error).message;

@@ -132,6 +132,13 @@ describe('code2Session', () => {
     expect(e.errcode).toBe(-1);
     expect(e.message).toMatch(/ECONNREFUSED/);
   });
+  it('an oversized answer is refused as bad_response, not buffered or retried', async () => {
+    script = [{ body: `{"pad":"${'x'.repeat(2 << 20)}"}` }, { body: OK }];
+    const e = await failure(client().code2Session('c'));
+    expect(e.kind).toBe('bad_response');
+    expect(e.errmsg).toMatch(/larger than/);
+    expect(calls).toHaveLength(1);
+  });
   it('non-JSON 200, a 404, or a reply without session_key is bad_response', async () => {
     script = [{ type: 'text/plain', body: 'hello' }];
     expect((await failure(client().code2Session('c'))).kind).toBe('bad_response');

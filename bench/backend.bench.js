@@ -4,6 +4,9 @@
 //     concurrent simulated users, each login = POST mock /__client/login for a code, then POST backend /login.
 //     Baseline: a pair of bare fastify JSON routes in a server process, driven the same way (2 requests/iteration).
 // (b) decrypts/s of src/crypto decryptOpenData against a bare node:crypto AES-128-CBC loop over the same payloads.
+// Knobs (env): BENCH_ONLY=login|decrypt, BENCH_ROUNDS (5), BENCH_RUN_MS (3000), BENCH_WARM_MS (1500),
+// BENCH_LAYOUT=one (mock and backend in one process), BENCH_STORE=URI (default an SQLite file in a temp dir),
+// BENCH_SERVER_FLAGS="--cpu-prof" (profile the servers).
 import { fork } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,10 +22,8 @@ const SECRET = 'mocksecret000000000000000000000a';
 const USERS = 32;
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 1500);
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 3000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LAYOUT = process.env.BENCH_LAYOUT === 'one' ? 'one' : 'two';
-
-
 
 // ---------------------------------------------------------------- servers (child processes)
 

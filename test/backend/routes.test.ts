@@ -123,6 +123,35 @@ describe('POST /login', () => {
   });
 });
 
+describe('store round trips on the login path', () => {
+  it('an unchanged session_key costs one write (the session); a rotated one reads and rewrites the user', async () => {
+    const counts = { usersGet: 0, usersSet: 0, sessionsSet: 0 };
+    const counted: Store = {
+      ...store,
+      users: {
+        ...store.users,
+        get: (k) => (counts.usersGet++, store.users.get(k)),
+        set: (k, v, t) => (counts.usersSet++, store.users.set(k, v, t)),
+      },
+      sessions: { ...store.sessions, set: (k, v, t) => (counts.sessionsSet++, store.sessions.set(k, v, t)) },
+    };
+    const b = await makeBackend(mock, { store: counted });
+    try {
+      await login(b.app, mock);
+      expect(counts).toEqual({ usersGet: 1, usersSet: 1, sessionsSet: 1 });
+      await login(b.app, mock); // same key (the mock rotates at most every 300 s)
+      await login(b.app, mock);
+      expect(counts).toEqual({ usersGet: 1, usersSet: 1, sessionsSet: 3 });
+      mock.control.advanceClock(301);
+      await login(b.app, mock); // rotated: the previous key must be kept
+      expect(counts).toEqual({ usersGet: 2, usersSet: 2, sessionsSet: 4 });
+      expect((await store.users.get(openidOf()))?.previousSessionKey).toBeDefined();
+    } finally {
+      await b.app.close();
+    }
+  });
+});
+
 describe('token handling (203)', () => {
   it('missing, unknown, expired and revoked tokens are refused', async () => {
     expectFailure(await app.inject({ method: 'GET', url: '/me' }), 401, 203, 'missing_token');

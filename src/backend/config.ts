@@ -1,6 +1,5 @@
 // Backend settings from env and flags (flags win), validated once into a BackendConfig. The command layer passes
 // process.env and the parsed flags in; nothing below reads the environment.
-import { join } from 'node:path';
 import { parseStoreUri, StoreError } from '../store/index.js';
 import type { BackendConfig } from './app.js';
 
@@ -81,7 +80,8 @@ export function backendConfigFromEnv(env: Env, flags: Partial<BackendFlags> = {}
 
   const dataDir = pick('dataDir').value ?? DEFAULT_DATA_DIR;
   const storeOpt = pick('store');
-  const store = storeOpt.value ?? `sqlite://${join(dataDir, 'backend.sqlite')}`;
+  // A relative sqlite path lives in the data directory (openStore resolves it there), so the default is just a name.
+  const store = storeOpt.value ?? 'sqlite://backend.sqlite';
   try {
     parseStoreUri(store, dataDir);
   } catch (err) {

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendConfigFromEnv, ConfigError } from '../../src/backend/index.js';
 import { main } from '../../src/cli/main.js';
-import { startBackend } from '../../src/cli/run/backend.js';
+import { describeStore, startBackend } from '../../src/cli/run/backend.js';
 import { APPID, SECRET, startMock } from './helpers.js';
 
 const ENV = { WX_APPID: APPID, WX_SECRET: SECRET };
@@ -18,7 +18,7 @@ describe('backendConfigFromEnv', () => {
       appId: APPID,
       appSecret: SECRET,
       wechatBaseUrl: 'https://api.weixin.qq.com',
-      store: 'sqlite://.wxlogin/backend.sqlite',
+      store: 'sqlite://backend.sqlite',
       dataDir: '.wxlogin',
     });
   });
@@ -107,7 +107,9 @@ describe('wxlogin backend', () => {
     );
     try {
       expect(running.config.wechatBaseUrl).toBe(mock.url);
-      expect(running.config.store).toBe(`sqlite://${join(dir, 'data', 'backend.sqlite')}`);
+      expect(running.config.store).toBe('sqlite://backend.sqlite');
+      expect(describeStore(running.config)).toBe(`sqlite://${join(dir, 'data', 'backend.sqlite')}`);
+      expect(existsSync(join(dir, 'data', 'backend.sqlite'))).toBe(true);
       const code = mock.control.client.login({ user: 'alice' }).code!;
       const r = await fetch(`${running.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
       expect(r.status).toBe(200);

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { backendConfigFromEnv, buildBackend, ConfigError, type BackendConfig, type BackendFlags } from '../../backend/index.js';
+import { parseStoreUri } from '../../store/index.js';
 import { CliError, type CliContext } from '../context.js';
 
 export const DEFAULT_BACKEND_PORT = 9401;
@@ -78,10 +79,17 @@ export async function startBackend(
   }
 }
 
+/** The store as the user should see it: an SQLite path resolved against the data directory. */
+export function describeStore(config: BackendConfig): string {
+  if (typeof config.store !== 'string') return 'custom';
+  const parsed = parseStoreUri(config.store, config.dataDir);
+  return parsed.kind === 'sqlite' ? `sqlite://${parsed.path}` : config.store;
+}
+
 export async function runBackend(ctx: CliContext, flags: BackendCliFlags): Promise<void> {
   const shutdown = ctx.waitForShutdown();
   const { url, config, app } = await startBackend(ctx.env, flags, ctx.io.stderr);
-  const store = typeof config.store === 'string' ? config.store : 'custom';
+  const store = describeStore(config);
   if (ctx.global.json) {
     ctx.print(JSON.stringify({ ok: true, backend: url, appid: config.appId, wechat: config.wechatBaseUrl, store }));
   } else {

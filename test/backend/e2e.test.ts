@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBackend, type BackendConfig } from '../../src/backend/index.js';
 import { openStore } from '../../src/store/index.js';
@@ -12,10 +13,14 @@ import { APPID, SECRET, startMock, type Mock } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'wxlogin-e2e-'));
 let mock: Mock;
 const toClose: FastifyInstance[] = [];
+// One HTTP agent for this file (test requests and the backends' WeChat calls), closed before the servers so that no
+// keep-alive connection outlives the test and holds a server's close() open.
+const agent = new Agent({ keepAliveTimeout: 2000 });
 beforeAll(async () => {
   mock = await startMock();
 });
 afterAll(async () => {
+  await agent.close();
   for (const a of toClose.reverse()) await a.close();
   await mock.close();
   rmSync(dir, { recursive: true, force: true });
@@ -30,6 +35,7 @@ async function listen(over: Partial<BackendConfig> = {}): Promise<string> {
     now: mock.control.now,
     loginRateLimitPerMinute: 0,
     wechatRetries: 1,
+    dispatcher: agent,
     ...over,
   });
   toClose.push(app);
@@ -40,14 +46,14 @@ async function call(base: string, method: 'GET' | 'POST', path: string, body?: o
   const headers: Record<string, string> = {};
   if (body) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(`${base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(`${base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined, dispatcher: agent } as RequestInit);
   const text = await r.text();
   return { status: r.status, text, json: JSON.parse(text) as { code: number; msg: string; data: any; error?: string } };
 }
 
 /** The mini program's side, over the mock's client simulator HTTP API. */
 async function wx(api: string, body: object): Promise<any> {
-  const r = await fetch(`${mock.url}/__client/${api}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${mock.url}/__client/${api}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher: agent } as RequestInit);
   return r.json();
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendConfigFromEnv, ConfigError } from '../../src/backend/index.js';
 import { main } from '../../src/cli/main.js';
@@ -97,6 +98,7 @@ describe('wxlogin backend', () => {
     const mock = await startMock();
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, `${SECRET}\n`);
+    const agent = new Agent();
     const logs = new PassThrough();
     let logText = '';
     logs.on('data', (d) => (logText += d));
@@ -111,10 +113,12 @@ describe('wxlogin backend', () => {
       expect(describeStore(running.config)).toBe(`sqlite://${join(dir, 'data', 'backend.sqlite')}`);
       expect(existsSync(join(dir, 'data', 'backend.sqlite'))).toBe(true);
       const code = mock.control.client.login({ user: 'alice' }).code!;
-      const r = await fetch(`${running.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
-      expect(r.status).toBe(200);
-      expect((await r.json()).data.token).toMatch(/^[\w-]{43}$/);
+      const r = await request(`${running.url}/login`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      expect(r.statusCode).toBe(200);
+      expect(((await r.body.json()) as { data: { token: string } }).data.token).toMatch(/^[\w-]{43}$/);
     } finally {
+      // Closed first, so that no keep-alive connection holds the servers' close() open.
+      await agent.close();
       await running.app.close();
       await mock.close();
     }

@@ -3,7 +3,7 @@
 // a secret, a token or a session_key.
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { openStore, type Store } from '../store/index.js';
 import { createAccessTokenManager } from '../wechat/access-token.js';
 import { createWechatClient, WechatError } from '../wechat/client.js';
@@ -87,11 +87,14 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 
+  // Without an injected dispatcher the backend owns one, and closes it with the app: no keep-alive connection to
+  // WeChat outlives the backend (nor holds the mock's close() open in tests and `wxlogin up`).
+  const ownDispatcher = config.dispatcher ? undefined : new Agent({ keepAliveTimeout: 10_000 });
   const wechat = createWechatClient({
     baseUrl: config.wechatBaseUrl,
     appId: config.appId,
     appSecret: config.appSecret,
-    dispatcher: config.dispatcher,
+    dispatcher: config.dispatcher ?? ownDispatcher,
     timeoutMs: c.wechatTimeoutMs,
     retries: c.wechatRetries,
   });
@@ -185,6 +188,7 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
   pruneTimer.unref();
   app.addHook('onClose', async () => {
     clearInterval(pruneTimer);
+    if (ownDispatcher) await ownDispatcher.close();
     if (ownStore) await store.close();
   });
   return app;

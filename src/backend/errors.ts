@@ -1,6 +1,6 @@
 // The backend's failures: an envelope code (the contract mini-program clients speak), an HTTP status, and a stable
 // machine name in `error`. Every thrown thing becomes one of these in the single error handler (app.ts).
-import { OpenDataError } from '../crypto/open-data.js';
+import { OpenDataError, type OpenDataErrorCode } from '../crypto/open-data.js';
 import { WechatError } from '../wechat/client.js';
 
 export const ENVELOPE_CODES = {
@@ -34,12 +34,23 @@ export class AppError extends Error {
 export const badParameter = (msg: string, error = 'bad_parameter') => new AppError(201, 400, error, msg);
 export const badToken = (error: string, msg: string) => new AppError(203, 401, error, msg);
 
+/**
+ * The name a refusal carries in `error`. The 204 names are a closed list that clients switch on (stale_session_key,
+ * bad_ciphertext, bad_padding, watermark_appid_mismatch, openid_mismatch, bad_signature): plaintext that is not a
+ * JSON object means the ciphertext was corrupt (CBC has no MAC to say so earlier), so it is bad_ciphertext there; the
+ * message keeps the detail. Fixtures use the same names (src/client/fixtures.ts).
+ */
+export function openDataErrorName(code: OpenDataErrorCode): string {
+  if (code === 'bad_json' || code === 'bad_session_key') return 'bad_ciphertext';
+  return code;
+}
+
 /** Open-data refusals: malformed input is 201, everything about the decrypted content or the key is 204. */
 export function fromOpenDataError(err: OpenDataError): AppError {
   if (err.code === 'bad_base64' || err.code === 'bad_iv') return new AppError(201, 400, err.code, err.message);
   // A stored key that is not 16 bytes is our problem, not the client's; it still must not decrypt anything.
   if (err.code === 'bad_session_key') return new AppError(204, 400, 'bad_ciphertext', 'the stored session_key cannot decrypt this data; log in again');
-  return new AppError(204, 400, err.code, err.message);
+  return new AppError(204, 400, openDataErrorName(err.code), err.message);
 }
 
 /**

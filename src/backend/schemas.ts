@@ -63,7 +63,8 @@ const withToken = (props: Record<string, unknown>, required: string[] = []) => (
 const ENCRYPTED = { encryptedData: b64(65536), iv: b64(64) };
 
 export const loginSchema = {
-  body: { type: 'object', required: ['code'], properties: { code: str(256) } },
+  // A wx.login code is printable ASCII (observed: 32 alphanumerics); anything else is refused before WeChat sees it.
+  body: { type: 'object', required: ['code'], properties: { code: { ...str(256), pattern: '^[\\x21-\\x7e]+$' } } },
   response: ok({
     type: 'object',
     required: ['token', 'expiresIn'],

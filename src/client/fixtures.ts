@@ -29,11 +29,11 @@ export const FIXTURE_KINDS = {
 } as const;
 export type FixtureKind = keyof typeof FIXTURE_KINDS;
 
-/** Expected refusal per negative kind: names from the backend's OPEN_DATA_ERRORS. */
+/** Expected refusal per negative kind: the names the reference backend answers with (openDataErrorName). */
 export const FIXTURE_ERRORS = {
   wrong_key: 'bad_padding',
   stale_key: 'stale_session_key',
-  tampered_ciphertext: 'bad_json',
+  tampered_ciphertext: 'bad_ciphertext',
   other_app_watermark: 'watermark_appid_mismatch',
   padding_32: 'bad_padding',
   truncated: 'bad_ciphertext',

@@ -268,7 +268,8 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
 
   return {
     async code2Session(code) {
-      const query = `${loginQuery}&js_code=${encodeURIComponent(code)}`;
+      // toWellFormed: encodeURIComponent throws on a lone surrogate; the schema refuses those first, this is the backstop.
+      const query = `${loginQuery}&js_code=${encodeURIComponent(code.toWellFormed())}`;
       return parseCode2Session(await send('/sns/jscode2session', 'GET', query));
     },
     async getAccessToken() {

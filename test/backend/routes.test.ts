@@ -58,6 +58,11 @@ describe('POST /login', () => {
     expectFailure(await app.inject({ method: 'POST', url: '/login', payload: '{"code":', headers: { 'content-type': 'application/json' } }), 400, 201, 'bad_json_body');
     expectFailure(await app.inject({ method: 'POST', url: '/login', payload: 'code=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 201, 'unsupported_media_type');
   });
+  it('201 for a code that is not printable ASCII (a lone surrogate once crashed the query encoder)', async () => {
+    expectFailure(await post('/login', { code: '\ud800' }), 400, 201, 'bad_parameter');
+    expectFailure(await post('/login', { code: 'abc def' }), 400, 201, 'bad_parameter');
+    expectFailure(await post('/login', { code: '微信' }), 400, 201, 'bad_parameter');
+  });
   it('202 with WeChat\'s errcode for an unknown code and for a replayed one', async () => {
     const bad = expectFailure(await post('/login', { code: 'no-such-code' }), 401, 202, 'wechat_rejected');
     expect(bad.data).toEqual({ errcode: 40029 });
@@ -226,7 +231,7 @@ describe('POST /userinfo', () => {
     expectFailure(await post('/userinfo', otherApp, bearer(token)), 400, 204, 'watermark_appid_mismatch');
     const otherUser = encrypt(JSON.stringify({ openId: 'oSomeoneElse000000000000000', nickName: 'x', watermark: { appid: APPID, timestamp: 1 } }), key);
     expectFailure(await post('/userinfo', otherUser, bearer(token)), 400, 204, 'openid_mismatch');
-    expectFailure(await post('/userinfo', encrypt('not json at all', key), bearer(token)), 400, 204, 'bad_json');
+    expectFailure(await post('/userinfo', encrypt('not json at all', key), bearer(token)), 400, 204, 'bad_ciphertext');
   });
 });
 
@@ -312,7 +317,7 @@ describe('werun, shareinfo, me, session check, healthz', () => {
     const s = mock.control.client.getShareInfo({ user: 'alice' });
     const r2 = await post('/shareinfo', { encryptedData: s.encryptedData, iv: s.iv }, bearer(token));
     expect(r2.json().data.openGId).toMatch(/^[A-Za-z0-9_-]+$/);
-    expectFailure(await post('/werun', { encryptedData: s.encryptedData, iv: s.iv }, bearer(token)), 400, 204, 'bad_json');
+    expectFailure(await post('/werun', { encryptedData: s.encryptedData, iv: s.iv }, bearer(token)), 400, 204, 'bad_ciphertext');
     expectFailure(await post('/shareinfo', {}, bearer(token)), 400, 201, 'missing_parameter');
   });
   it('GET /me answers the user, never the session_key', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decryptOpenData, OpenDataError, verifyRawDataSignature, OPEN_DATA_ERRORS } from '../../src/crypto/index.js';
+import { openDataErrorName } from '../../src/backend/index.js';
 import {
   FIXTURE_ERRORS,
   FIXTURE_KINDS,
@@ -14,7 +15,7 @@ function refusal(fn: () => unknown): string | undefined {
     fn();
     return undefined;
   } catch (err) {
-    if (err instanceof OpenDataError) return err.code;
+    if (err instanceof OpenDataError) return openDataErrorName(err.code);
     throw err;
   }
 }

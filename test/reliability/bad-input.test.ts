@@ -118,6 +118,7 @@ describe('bad input: reference backend', () => {
         if (!clear) failures.push(`${r.route} [${r.kind}] -> ${status} ${raw.slice(0, 160)}`);
       }
     }
+    console.log(`bad input: backend: ${total} malformed requests over ${templates().length} routes -> statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(templates().length * Math.min(PER_ROUTE, 60));
     // Nothing stored changed, and the one real session still works with the same answer.
@@ -196,14 +197,17 @@ describe('bad input: mock WeChat', () => {
   it(`answers ${PER_ROUTE} malformed server-API requests per endpoint WeChat-style, never 5xx`, async () => {
     const before = snapshot();
     const failures: string[] = [];
+    let total = 0;
     for (const t of serverTemplates()) {
       for (const r of malformedRequests(t, { seed: SEED, count: PER_ROUTE })) {
+        total++;
         const { status, body, raw } = await send(mock.app, r);
         const b = body as { errcode?: unknown; errmsg?: unknown } | undefined;
         const clear = status < 500 && b !== undefined && typeof b.errcode === 'number' && b.errcode !== 0 && typeof b.errmsg === 'string' && b.errmsg.length > 0;
         if (!clear) failures.push(`${r.route} [${r.kind}] -> ${status} ${raw.slice(0, 160)}`);
       }
     }
+    console.log(`bad input: mock server API: ${total} malformed requests over ${serverTemplates().length} endpoints`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(snapshot()).toEqual(before);
   });
@@ -211,14 +215,17 @@ describe('bad input: mock WeChat', () => {
   it(`answers ${PER_ROUTE} malformed client-simulator requests per endpoint with a wx.* failure, never 5xx`, async () => {
     const before = snapshot();
     const failures: string[] = [];
+    let total = 0;
     for (const t of clientTemplates()) {
       for (const r of malformedRequests(t, { seed: SEED, count: PER_ROUTE })) {
+        total++;
         const { status, body, raw } = await send(mock.app, r);
         const b = body as { errMsg?: unknown } | undefined;
         const clear = status >= 400 && status < 500 && b !== undefined && typeof b.errMsg === 'string' && /:fail/.test(b.errMsg);
         if (!clear) failures.push(`${r.route} [${r.kind}] -> ${status} ${raw.slice(0, 160)}`);
       }
     }
+    console.log(`bad input: mock client simulator: ${total} malformed requests over ${clientTemplates().length} endpoints`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(snapshot()).toEqual(before);
   });
@@ -231,12 +238,15 @@ describe('bad input: mock WeChat', () => {
       { route: 'GET /__admin/users/:openid', method: 'GET', path: '/__admin/users/no-such-openid' },
     ];
     const failures: string[] = [];
+    let total = 0;
     for (const t of templates) {
       for (const r of malformedRequests(t, { seed: SEED, count: PER_ROUTE })) {
+        total++;
         const { status, raw } = await send(mock.app, r);
         if (status >= 500 || status < 400) failures.push(`${r.route} [${r.kind}] -> ${status} ${raw.slice(0, 160)}`);
       }
     }
+    console.log(`bad input: mock admin API: ${total} malformed requests over ${templates.length} endpoints`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(snapshot()).toEqual(before);
     mock.control.clearFaults();

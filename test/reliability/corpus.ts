@@ -197,10 +197,16 @@ export function* malformedRequests(
       }
     }
     const q = t.query ? { ...t.query } : undefined;
-    if (q && rng.int(2) === 0) {
+    // A template without body fields (a GET) is broken through its query every time.
+    for (let i = 0; q && i < 2 && (fields.length === 0 || rng.int(2) === 0); i++) {
       const k = rng.pick(Object.keys(q));
-      if (k) q[k] = rng.pick(WEIRD_STRINGS);
-      kinds.push('query');
+      if (k === undefined) break;
+      const choice = rng.int(4);
+      if (choice === 0) delete q[k];
+      else if (choice === 1) q[k] = rng.pick(WEIRD_STRINGS);
+      else if (choice === 2) q[k] = b64(rng.bytes(rng.int(64)));
+      else q[k] = `${q[k] ?? ''}${rng.pick(WEIRD_STRINGS)}`;
+      kinds.push(`query ${k}:${['missing', 'weird', 'random-b64', 'suffix'][choice]}`);
     }
     if (kinds.length === 0) return; // nothing left to break: the template has no fields and no query
     n++;

@@ -46,14 +46,14 @@ async function call(base: string, method: 'GET' | 'POST', path: string, body?: o
   const headers: Record<string, string> = {};
   if (body) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(`${base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined, dispatcher: agent } as RequestInit);
+  const r = await fetch(`${base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined, dispatcher: agent } as unknown as RequestInit);
   const text = await r.text();
   return { status: r.status, text, json: JSON.parse(text) as { code: number; msg: string; data: any; error?: string } };
 }
 
 /** The mini program's side, over the mock's client simulator HTTP API. */
 async function wx(api: string, body: object): Promise<any> {
-  const r = await fetch(`${mock.url}/__client/${api}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher: agent } as RequestInit);
+  const r = await fetch(`${mock.url}/__client/${api}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), dispatcher: agent } as unknown as RequestInit);
   return r.json();
 }
 

@@ -71,7 +71,7 @@ describe('crash: SIGKILL mid-load on the SQLite store', () => {
           const openid = mock.control.getUser(user, APP.appid)!.openid;
           issued.set(token, { openid });
           okThisCycle++;
-          const info = (await mock.control.client.getUserInfo({ appid: APP.appid, user, classic: true })) as Record<string, string>;
+          const info = (await mock.control.client.getUserInfo({ appid: APP.appid, user, classic: true })) as unknown as Record<string, string>;
           const ui = await call(b.url, 'POST', '/userinfo', { encryptedData: info.encryptedData, iv: info.iv, rawData: info.rawData, signature: info.signature }, { authorization: `Bearer ${token}` });
           if (ui.status === 200) issued.set(token, { openid, nickName: ui.body.data.nickName });
         } catch {

@@ -1,18 +1,11 @@
 // The request journal: a fixed-size ring (load runs send millions of requests), newest first on read. Entries keep
 // references to the parsed query and body; masking and rendering happen on read, so recording stays cheap.
-import type { FaultKind, JournalEntry } from './types.js';
+import type { JournalEntry } from './types.js';
 
-export interface RawEntry {
+/** What is recorded per request: a JournalEntry before numbering, masking and rendering. */
+export interface RawEntry extends Omit<JournalEntry, 'id' | 'time' | 'query'> {
   time: number;
-  method: string;
-  path: string;
   query?: unknown;
-  body?: unknown;
-  status: number;
-  errcode?: number;
-  errMsg?: string;
-  fault?: FaultKind;
-  durationMs: number;
 }
 
 /** Fully hidden: the app secret and session keys. */

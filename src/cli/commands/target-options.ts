@@ -1,5 +1,6 @@
 // Options shared by the commands that talk to a backend (flow, login). Light: commander only.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ContractOverrides } from '../../client/contract.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -29,21 +30,14 @@ export function addTargetOptions(cmd: Command, defaults: { backend?: string; moc
     .option('--timeout <ms>', 'per-request timeout', positiveInt('--timeout'), 10_000);
 }
 
-export interface TargetFlags {
+/** The parsed flags: the contract overrides (the repeatable --path is `paths` there) plus where to point. */
+export interface TargetFlags extends Omit<ContractOverrides, 'paths'> {
   backend?: string;
   mock?: string;
   app?: string;
   user?: string;
-  profile?: string;
   contract?: string;
   path?: string[];
-  tokenIn?: string;
-  tokenField?: string;
-  tokenHeader?: string;
-  tokenScheme?: string;
-  tokenPath?: string;
-  dataPath?: string;
-  phoneBy?: string;
   timeout?: number;
 }
 

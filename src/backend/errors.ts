@@ -1,6 +1,7 @@
 // The backend's failures: an envelope code (the contract mini-program clients speak), an HTTP status, and a stable
 // machine name in `error`. Every thrown thing becomes one of these in the single error handler (app.ts).
 import { OpenDataError, type OpenDataErrorCode } from '../crypto/open-data.js';
+import { StoreUnavailableError } from '../store/index.js';
 import { WechatError } from '../wechat/client.js';
 
 export const ENVELOPE_CODES = {
@@ -13,6 +14,7 @@ export const ENVELOPE_CODES = {
   rateLimited: 429,
   notFound: 404,
   internal: 500,
+  storeUnavailable: 503,
 } as const;
 export type EnvelopeCode = (typeof ENVELOPE_CODES)[keyof typeof ENVELOPE_CODES];
 
@@ -76,6 +78,9 @@ export function fromWechatError(err: WechatError, what: 'code' | 'call'): AppErr
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof StoreUnavailableError) {
+    return new AppError(503, 503, 'store_unavailable', 'the session store is unavailable; retry later');
+  }
   if (err instanceof OpenDataError) return fromOpenDataError(err);
   if (err instanceof WechatError) return fromWechatError(err, 'call');
   const e = err as { validation?: { keyword?: string }[]; statusCode?: number; code?: string; message?: string };

@@ -74,6 +74,23 @@ export class StoreError extends Error {
   }
 }
 
+/** The store could not be reached or failed a read or write (Redis down, SQLite I/O error): retry later. */
+export class StoreUnavailableError extends StoreError {
+  constructor(cause: unknown) {
+    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Every failure of the storage engine becomes a StoreUnavailableError, so callers tell it from their own bugs. */
+async function guard<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw err instanceof StoreError ? err : new StoreUnavailableError(err);
+  }
+}
+
 export interface OpenStoreOptions {
   /** Directory against which a relative sqlite path is resolved. */
   dataDir?: string;
@@ -100,24 +117,24 @@ const JSON_CODEC = {
 function wrap<T>(keyv: Keyv, now: () => number): Namespace<T> {
   return {
     async get(key) {
-      const box = (await keyv.get(key)) as Boxed<T> | undefined;
+      const box = (await guard(keyv.get(key))) as Boxed<T> | undefined;
       if (box === undefined || box === null) return undefined;
       if (box.e !== undefined && box.e <= now()) {
-        await keyv.delete(key);
+        await guard(keyv.delete(key));
         return undefined;
       }
       return box.v;
     },
     async set(key, value, ttlMs) {
       if (ttlMs === undefined) {
-        await keyv.set(key, { v: value } satisfies Boxed<T>);
+        await guard(keyv.set(key, { v: value } satisfies Boxed<T>));
         return;
       }
       if (!(ttlMs > 0)) throw new StoreError(`ttl must be positive, got ${ttlMs}`);
-      await keyv.set(key, { v: value, e: now() + ttlMs } satisfies Boxed<T>, ttlMs);
+      await guard(keyv.set(key, { v: value, e: now() + ttlMs } satisfies Boxed<T>, ttlMs));
     },
     async delete(key) {
-      return keyv.delete(key);
+      return guard(keyv.delete(key));
     },
   };
 }
@@ -424,7 +441,9 @@ async function openRedis(url: string, now: () => number, prefix: string): Promis
   let connected = false;
   // Fail fast when the server is not there at start-up; once connected, reconnect with a bounded backoff.
   const reconnectStrategy = (n: number, cause: Error) => (connected ? Math.min(n * 100, 2000) : cause);
-  const client = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy } });
+  // disableOfflineQueue: while the connection is down, a command fails at once (the backend answers 503) instead of
+  // waiting in a queue for a reconnect that may never come, which a client would see as a hang.
+  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
   client.on('error', () => {
     // Connection errors surface as rejected commands; without a listener node-redis would crash the process.
   });
@@ -446,14 +465,16 @@ async function openRedis(url: string, now: () => number, prefix: string): Promis
     async lock(name, ttlMs) {
       const key = `${prefix}_lock:${name}`;
       const id = randomBytes(8).toString('hex');
-      const ok = await client.set(key, id, { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) });
+      const ok = await guard(client.set(key, id, { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) }));
       if (ok !== 'OK') return undefined;
       return async () => {
         // Delete only our own lock: it may have expired and been taken by another instance meanwhile.
-        await client.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`, {
-          keys: [key],
-          arguments: [id],
-        });
+        await guard(
+          client.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`, {
+            keys: [key],
+            arguments: [id],
+          }),
+        );
       };
     },
     async prune() {

@@ -1,0 +1,74 @@
+// Redis going away under a running backend: every request gets a prompt 503 store_unavailable in the envelope (not a
+// hang while commands queue for a reconnect, not a 500), and when Redis is back the same store works again.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBackend } from '../../src/backend/index.js';
+import { openStore, StoreUnavailableError, type Store } from '../../src/store/index.js';
+
+const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => (sock.destroy(), resolve(true)));
+      sock.once('error', () => (sock.destroy(), resolve(false)));
+    });
+    if (up) return child;
+    if (Date.now() > deadline) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const stop = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : (c.once('exit', () => resolve()), c.kill('SIGKILL'))));
+
+describe.skipIf(!hasRedis)('Redis outage', () => {
+  let redis: ChildProcess | undefined;
+  let store: Store | undefined;
+  afterAll(async () => {
+    await store?.close().catch(() => undefined);
+    if (redis) await stop(redis);
+  });
+
+  it('answers 503 store_unavailable at once while Redis is down, and recovers when it is back', async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    store = await openStore(`redis://127.0.0.1:${port}`, { prefix: `outage${Date.now()}` });
+    await store.sessions.set('s1', { openid: 'o1', createdAt: 1, expiresAt: Date.now() + 60_000 }, 60_000);
+    const app = await buildBackend({ appId: 'wx1234567890abcdef', appSecret: 'x'.repeat(32), wechatBaseUrl: 'http://127.0.0.1:9', store, logger: false });
+
+    await stop(redis);
+    const t0 = Date.now();
+    await expect(store.sessions.get('s1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    const res = await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${'a'.repeat(43)}` } });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 503, error: 'store_unavailable' });
+
+    // Back on the same port: the client reconnects by itself (bounded backoff, at most 2 s between tries).
+    redis = await startRedis(port);
+    let value: unknown;
+    for (let i = 0; i < 60 && value === undefined; i++) {
+      try {
+        await store.sessions.set('s2', { openid: 'o2', createdAt: 1, expiresAt: Date.now() + 60_000 }, 60_000);
+        value = await store.sessions.get('s2');
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(value).toMatchObject({ openid: 'o2' });
+    await app.close();
+  });
+});

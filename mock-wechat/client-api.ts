@@ -14,18 +14,9 @@ import type {
   UserInfoRequest,
 } from './types.js';
 
-export const CLIENT_APIS = [
-  'login',
-  'checkSession',
-  'getSetting',
-  'authorize',
-  'getUserInfo',
-  'getUserProfile',
-  'getPhoneNumber',
-  'getWeRunData',
-  'getShareInfo',
-] as const;
-export type ClientApiName = (typeof CLIENT_APIS)[number];
+import { CLIENT_APIS, type ClientApiName } from './types.js';
+
+export { CLIENT_APIS, type ClientApiName };
 
 const DAY_S = 86_400;
 const CST_S = 8 * 3600;

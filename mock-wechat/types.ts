@@ -1,5 +1,19 @@
 // Public types of the mock (the shape agreed in CONTRACTS.md) and the few internal records shared by its modules.
 
+/** The wx.* calls the client simulator plays, one `POST /__client/<name>` each. */
+export const CLIENT_APIS = [
+  'login',
+  'checkSession',
+  'getSetting',
+  'authorize',
+  'getUserInfo',
+  'getUserProfile',
+  'getPhoneNumber',
+  'getWeRunData',
+  'getShareInfo',
+] as const;
+export type ClientApiName = (typeof CLIENT_APIS)[number];
+
 export interface MockAppConfig {
   appid: string;
   secret: string;

@@ -3,6 +3,7 @@
 // are the backend's own (src/crypto OPEN_DATA_ERRORS), and a test checks every case against src/crypto.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { encryptOpenData, rawDataSignature } from '../../mock-wechat/crypto.js';
+import { ANON_AVATAR } from '../../mock-wechat/state.js';
 import { createPrng, type Prng } from './prng.js';
 
 export const FIXTURE_FORMAT = 'wxlogin-fixtures/1';
@@ -78,9 +79,8 @@ const PLACES = [
   ['Kowloon', 'Hong Kong', 'CN'],
 ] as const;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
-/** The gray default avatar anonymised user info carries (protocol.md 5e). */
-const GRAY_AVATAR =
-  'https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132';
+/** The gray default avatar anonymised user info carries (protocol.md 5e): the mock's own constant. */
+const GRAY_AVATAR = ANON_AVATAR;
 
 const b64 = (b: Buffer) => b.toString('base64');
 

@@ -3,18 +3,10 @@
 // failure (`<api>:fail ...`) is a value, not an exception, because flows report it as a step result.
 import { requestJson, joinUrl, type HttpDeps } from './http.js';
 
-export const CLIENT_APIS = [
-  'login',
-  'checkSession',
-  'getSetting',
-  'authorize',
-  'getUserInfo',
-  'getUserProfile',
-  'getPhoneNumber',
-  'getWeRunData',
-  'getShareInfo',
-] as const;
-export type ClientApi = (typeof CLIENT_APIS)[number];
+// The names come from the mock's own list (a constant module with no imports): one definition for both sides.
+import { CLIENT_APIS, type ClientApiName as ClientApi } from '../../mock-wechat/types.js';
+
+export { CLIENT_APIS, type ClientApi };
 
 export interface WxResult {
   /** `errMsg` ends in `:ok`. */

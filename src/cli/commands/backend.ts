@@ -1,6 +1,6 @@
 // `wxlogin backend`: start the reference login backend. Options and help only; the implementation loads lazily.
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { hideErrorCredentials, type CliContext } from '../context.js';
 
 export default function register(program: Command, getCtx: () => CliContext): void {
   program
@@ -33,7 +33,13 @@ Examples:
   $ curl -s localhost:9401/healthz`,
     )
     .action(async (opts: Record<string, string | undefined>) => {
-      const { runBackend } = await import('../run/backend.js');
-      await runBackend(getCtx(), opts);
+      const { runBackend, storeUris } = await import('../run/backend.js');
+      const ctx = getCtx();
+      try {
+        await runBackend(ctx, opts);
+      } catch (err) {
+        // Whatever failed, its message may quote the store URI: no Redis password reaches the error line.
+        throw hideErrorCredentials(err, storeUris(ctx.env, opts));
+      }
     });
 }

@@ -12,16 +12,21 @@ export default function register(program: Command, getCtx: () => CliContext): vo
       return Number(v);
     }, 1)
     .option('--app <appid>', 'the appid in the watermarks', 'wx1234567890abcdef')
+    .option('--force', 'write into a non-empty directory that holds no fixture set (case files and index.json are replaced)')
     .addHelpText(
       'after',
       `
 Each case: {"name", "kind", "input": {"appid", "session_key", "iv", "encryptedData", "rawData"?, "signature"?},
 "expect": {"plaintext": {...}} | {"error": NAME}}. Kinds and error names are listed in index.json.
 
+A rerun over an earlier set removes the cases its index.json lists (nothing else). A non-empty directory that
+holds no set is refused unless --force; --out must not be a symbolic link, and links inside it are replaced,
+never written through.
+
 Example:
   $ wxlogin fixtures --out fixtures --seed wxlogin --count 2`,
     )
-    .action(async (opts: { out: string; seed: string; count: number; app: string }) => {
+    .action(async (opts: { out: string; seed: string; count: number; app: string; force?: boolean }) => {
       const [{ writeFixtures }, { createProgress }] = await Promise.all([import('../run/fixtures.js'), import('../progress.js')]);
       const ctx = getCtx();
       const { KINDS_PER_SET } = await import('../../client/fixtures.js');
@@ -29,7 +34,7 @@ Example:
       const bar = total >= 500 ? createProgress(ctx, total, 'fixtures') : undefined;
       let r;
       try {
-        r = writeFixtures({ out: opts.out, seed: opts.seed, count: opts.count, appid: opts.app, onProgress: (d) => bar?.update(d) });
+        r = writeFixtures({ out: opts.out, seed: opts.seed, count: opts.count, appid: opts.app, force: opts.force === true, onProgress: (d) => bar?.update(d) });
       } finally {
         bar?.stop();
       }

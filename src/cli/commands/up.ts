@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { hideErrorCredentials, type CliContext } from '../context.js';
 
 function port(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`a port is 0..65535, got "${v}"`);
@@ -27,11 +27,20 @@ Example:
   $ wxlogin flow --backend http://127.0.0.1:9401 --mock http://127.0.0.1:9400   # in another terminal`,
     )
     .action(async (opts: { host: string; mockPort: number; port: number; dataDir: string; store?: string; seed?: string }) => {
-      const { up } = await import('../run/up.js');
+      const [{ up }, { redactUri }] = await Promise.all([import('../run/up.js'), import('../../store/uri.js')]);
       const ctx = getCtx();
       // Listen for signals before the servers start, so an early Ctrl-C still closes them.
       const shutdown = ctx.waitForShutdown();
-      const { result: r, stack } = await up(opts);
+      let started;
+      try {
+        started = await up(opts);
+      } catch (err) {
+        // The store's own message may quote the URI: no Redis password reaches the error line.
+        throw hideErrorCredentials(err, [opts.store]);
+      }
+      const { stack } = started;
+      // Shown, not used: a Redis password in the store URI stays out of the banner and the --json line.
+      const r = { ...started.result, store: redactUri(started.result.store) };
       const { c } = ctx;
       if (ctx.global.json) ctx.print(JSON.stringify(r));
       else {
@@ -46,7 +55,9 @@ Example:
         ctx.print(c.dim('Ctrl-C stops both.'));
       }
       const signal = await shutdown;
-      await stack.close();
+      await stack.close().catch((err: unknown) => {
+        throw hideErrorCredentials(err, [opts.store]);
+      });
       ctx.note(ctx.ce.dim(`${signal}: mock and backend stopped`));
     });
 }

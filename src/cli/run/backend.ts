@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { backendConfigFromEnv, buildBackend, ConfigError, type BackendConfig, type BackendFlags } from '../../backend/index.js';
 import { parseStoreUri } from '../../store/index.js';
-import { CliError, type CliContext } from '../context.js';
+import { redactUri } from '../../store/uri.js';
+import { CliError, credentialFilter, hideErrorCredentials, type CliContext } from '../context.js';
 
 export const DEFAULT_BACKEND_PORT = 9401;
 export const DEFAULT_BACKEND_HOST = '127.0.0.1';
@@ -26,11 +27,32 @@ function fail(message: string): never {
   throw new CliError(message, { exitCode: 2, code: 'config' });
 }
 
-/** Resolves settings (flags over env), builds and starts the backend; the caller owns app.close(). */
+/** The store URIs these settings may name (flag, env): their passwords are kept out of everything printed. */
+export function storeUris(env: Record<string, string | undefined>, flags: Pick<BackendFlags, 'store'>): string[] {
+  return [flags.store, env.WXLOGIN_STORE].filter((u): u is string => typeof u === 'string' && u !== '');
+}
+
+/**
+ * Resolves settings (flags over env), builds and starts the backend; the caller owns app.close(). A Redis password
+ * in the store URI appears neither in a thrown error (message or stack) nor in the backend's log lines.
+ */
 export async function startBackend(
   env: Record<string, string | undefined>,
   flags: BackendCliFlags,
   logStream?: NodeJS.WritableStream,
+): Promise<RunningBackend> {
+  const uris = storeUris(env, flags);
+  try {
+    return await start(env, flags, logStream && credentialFilter(logStream, uris));
+  } catch (err) {
+    throw hideErrorCredentials(err, uris);
+  }
+}
+
+async function start(
+  env: Record<string, string | undefined>,
+  flags: BackendCliFlags,
+  logStream: NodeJS.WritableStream | undefined,
 ): Promise<RunningBackend> {
   const portText = flags.port ?? env.WXLOGIN_PORT;
   let port = DEFAULT_BACKEND_PORT;
@@ -79,28 +101,31 @@ export async function startBackend(
   }
 }
 
-/** The store as the user should see it: an SQLite path resolved against the data directory. */
+/** The store as the user should see it: an SQLite path resolved against the data directory, a Redis password hidden. */
 export function describeStore(config: BackendConfig): string {
   if (typeof config.store !== 'string') return 'custom';
   const parsed = parseStoreUri(config.store, config.dataDir);
-  return parsed.kind === 'sqlite' ? `sqlite://${parsed.path}` : config.store;
+  return parsed.kind === 'sqlite' ? `sqlite://${parsed.path}` : redactUri(config.store);
 }
 
 export async function runBackend(ctx: CliContext, flags: BackendCliFlags): Promise<void> {
   const shutdown = ctx.waitForShutdown();
   const { url, config, app } = await startBackend(ctx.env, flags, ctx.io.stderr);
   const store = describeStore(config);
+  const wechat = redactUri(config.wechatBaseUrl);
   if (ctx.global.json) {
-    ctx.print(JSON.stringify({ ok: true, backend: url, appid: config.appId, wechat: config.wechatBaseUrl, store }));
+    ctx.print(JSON.stringify({ ok: true, backend: url, appid: config.appId, wechat, store }));
   } else {
     const { c } = ctx;
     ctx.print(`${c.green('✔')} reference backend  ${c.bold(url)}   ${c.dim(`app ${config.appId}`)}`);
-    ctx.print(c.dim(`  WeChat API ${config.wechatBaseUrl}`));
+    ctx.print(c.dim(`  WeChat API ${wechat}`));
     ctx.print(c.dim(`  store      ${store}`));
     ctx.print(c.dim(`  try: curl -s ${url}/healthz`));
     ctx.print(c.dim('Ctrl-C stops it.'));
   }
   const signal = await shutdown;
-  await app.close();
+  await app.close().catch((err: unknown) => {
+    throw hideErrorCredentials(err, [...storeUris(ctx.env, flags), typeof config.store === 'string' ? config.store : undefined]);
+  });
   ctx.note(ctx.ce.dim(`${signal}: backend stopped`));
 }

@@ -2,6 +2,7 @@
 // `wxlogin up` (SQLite store in a data directory) and by `wxlogin flow` without --backend (in-memory store).
 import { buildMockWechat } from '../../../mock-wechat/index.js';
 import { buildBackend } from '../../backend/index.js';
+import { hideErrorCredentials } from '../context.js';
 
 export const DEFAULT_APP = { appid: 'wx1234567890abcdef', secret: 'mocksecret000000000000000000000a' } as const;
 
@@ -9,7 +10,7 @@ export interface StackOptions {
   host?: string;
   mockPort?: number;
   backendPort?: number;
-  /** Backend store URI: `memory://`, `sqlite://PATH`, `redis://HOST:PORT`. */
+  /** Backend store URI: `memory://`, `sqlite://PATH`, `redis://HOST:PORT`; a password in it never reaches an error. */
   store?: string;
   dataDir?: string;
   seed?: string | number;
@@ -45,10 +46,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     closers.length = 0;
   };
+  const store = o.store ?? 'memory://';
   try {
     const mockUrl = urlOf(await mock.app.listen({ host, port: o.mockPort ?? 0 }));
     closers.push(() => mock.app.close());
-    const store = o.store ?? 'memory://';
     const backend = await buildBackend({
       appId: DEFAULT_APP.appid,
       appSecret: DEFAULT_APP.secret,
@@ -63,6 +64,6 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     return { mockUrl, backendUrl, appid: DEFAULT_APP.appid, store, close };
   } catch (err) {
     await close();
-    throw err;
+    throw hideErrorCredentials(err, [store]);
   }
 }

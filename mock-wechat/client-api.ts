@@ -42,7 +42,7 @@ export function createClientApi(state: MockState): MockClientApi {
   }
 
   const fail = (api: string, why: string): ClientResult => ({ errMsg: `${api}:fail ${why}` });
-  // The documented lapse message of wx.checkSession (protocol.md 5e); the data APIs fail the same way without a key.
+  // The documented lapse message of wx.checkSession (wx.checkSession doc); the data APIs fail the same way without a key.
   const relogin = (api: string): ClientResult => fail(api, 'session time out, need relogin');
 
   /** Asks the user for a scope the way the authorization dialog does: once; a refusal is remembered, never re-asked. */

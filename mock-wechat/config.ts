@@ -1,6 +1,8 @@
 // The JSON config file of `wxlogin mock --config FILE`: apps, users and policies. Parsed and checked once, with an
 // error that names the file and the exact field, so a typo fails loudly instead of silently using a default.
 import { readFile } from 'node:fs/promises';
+import { adminTokenProblem } from './admin-auth.js';
+import { userSeedProblem } from './limits.js';
 import type { MockAppConfig, MockOptions, MockUserSeed } from './types.js';
 
 export class MockConfigError extends Error {
@@ -30,6 +32,12 @@ const TOP = [
   'strictUsers',
   'countryCodeType',
   'journalLimit',
+  'maxUsers',
+  'adminToken',
+  'requestTimeoutMs',
+  'headersTimeoutMs',
+  'keepAliveTimeoutMs',
+  'maxConnections',
   'port',
   'host',
 ];
@@ -78,7 +86,19 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
     fail('seed must be a number or a string');
   }
   for (const k of ['codeTtlSeconds', 'phoneCodeTtlSeconds']) count(value, k, '', 1);
-  for (const k of ['loginRateLimitPerMinute', 'journalLimit']) count(value, k, '', 0);
+  for (const k of ['loginRateLimitPerMinute', 'journalLimit', 'maxUsers']) count(value, k, '', 0);
+  for (const k of ['requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs', 'maxConnections']) count(value, k, '', 1);
+  if (
+    typeof value.headersTimeoutMs === 'number' &&
+    typeof value.requestTimeoutMs === 'number' &&
+    value.headersTimeoutMs > value.requestTimeoutMs
+  ) {
+    fail(`headersTimeoutMs (${value.headersTimeoutMs}) must be at most requestTimeoutMs (${value.requestTimeoutMs})`);
+  }
+  if (value.adminToken !== undefined) {
+    const problem = adminTokenProblem(value.adminToken);
+    if (problem) fail(`adminToken ${problem}`);
+  }
   count(value, 'port', '', 0);
   if (typeof value.port === 'number' && value.port > 65535) fail('port must be at most 65535');
   text(value, 'host', '');
@@ -117,6 +137,8 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
       if (!isObj(u)) return fail(`${at} must be an object`);
       known(u, USER_KEYS, at);
       for (const k of USER_STRINGS) text(u, k, `${at}.`);
+      const size = userSeedProblem(u as MockUserSeed);
+      if (size) fail(`${at}.${size}`);
       if (u.gender !== undefined && ![0, 1, 2].includes(u.gender as number)) fail(`${at}.gender must be 0, 1 or 2`);
       if (u.risk !== undefined && typeof u.risk !== 'boolean') fail(`${at}.risk must be true or false`);
       const c = u.consent;
@@ -128,6 +150,12 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
         fail(`${at}.appid ${String(u.appid)} is not one of the apps (${appids.join(', ')})`);
       }
     });
+    const max = value.maxUsers as number | undefined;
+    const users = value.users as Obj[];
+    const records = users.reduce((n, u) => n + (u.appid === undefined ? Math.max(1, appids.length) : 1), 0);
+    if (max !== undefined && max > 0 && records > max) {
+      fail(`users: ${users.length} users make ${records} user records (one per app), more than maxUsers ${max}`);
+    }
   }
   return value as MockFileConfig & { apps?: MockAppConfig[]; users?: MockUserSeed[] };
 }

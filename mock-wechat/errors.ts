@@ -1,4 +1,4 @@
-// WeChat's error vocabulary. errmsg texts are the ones seen on the wire (protocol.md); the mock appends the request
+// WeChat's error vocabulary. errmsg texts are the ones seen on the wire; the mock appends the request
 // trace suffix ` rid: xxxxxxxx-xxxxxxxx-xxxxxxxx` whose first group is the Unix time in hex, as real rids do.
 
 export const ERRMSG: Record<number, string> = {

@@ -2,6 +2,7 @@
 // Kinds: a WeChat errcode reply, added latency, an HTTP 5xx from "the gateway", a dropped connection, and a JSON
 // reply labelled text/plain (as real jscode2session errors have been captured).
 import { MockUsageError } from './errors.js';
+import { FAULT_ERRMSG_MAX, FAULTS_MAX } from './limits.js';
 import type { RandomStream } from './random.js';
 import { FAULT_KINDS, type FaultSpec } from './types.js';
 
@@ -33,7 +34,9 @@ export function validateFault(spec: unknown, endpoints: ReadonlySet<string>): Fa
     throw new MockUsageError(`fault.kind must be one of ${FAULT_KINDS.join(', ')}`);
   }
   if (s.errcode !== undefined && !isInt(s.errcode)) throw new MockUsageError('fault.errcode must be an integer');
-  if (s.errmsg !== undefined && typeof s.errmsg !== 'string') throw new MockUsageError('fault.errmsg must be a string');
+  if (s.errmsg !== undefined && !(typeof s.errmsg === 'string' && s.errmsg.length <= FAULT_ERRMSG_MAX)) {
+    throw new MockUsageError(`fault.errmsg must be a string of at most ${FAULT_ERRMSG_MAX} characters`);
+  }
   if (s.latencyMs !== undefined && !(isInt(s.latencyMs) && s.latencyMs >= 0 && s.latencyMs <= 120_000)) {
     throw new MockUsageError('fault.latencyMs must be an integer in 0..120000');
   }
@@ -53,6 +56,9 @@ export function createFaults(endpoints: ReadonlySet<string>, dice: () => RandomS
   return {
     add(spec) {
       const s = validateFault(spec, endpoints);
+      if (active.length >= FAULTS_MAX) {
+        throw new MockUsageError(`fault limit reached: ${FAULTS_MAX} faults are active (DELETE /__admin/faults clears them)`, 409);
+      }
       const id = `fault-${++seq}`;
       // With a probability and no count the fault stays until cleared; otherwise it defaults to once.
       const remaining = s.times ?? (s.probability !== undefined ? Number.POSITIVE_INFINITY : 1);

@@ -2,10 +2,12 @@
 // the server API a backend calls (/sns, /cgi-bin, /wxa), the client simulator that plays the WeChat app
 // (/__client/*), and the admin API that scripts it (/__admin/*). `control` is the in-process twin of the last two.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ADMIN_UNAUTHORIZED, adminTokenProblem, createAdminGuard } from './admin-auth.js';
 import { CLIENT_APIS, createClientApi, wrapForControl, type ClientApiName } from './client-api.js';
 import { ERRMSG, MockUsageError } from './errors.js';
 import { createFaults, type ActiveFault } from './faults.js';
-import { createJournal, type RawEntry } from './journal.js';
+import { createJournal, createMasker, type RawEntry } from './journal.js';
+import { SERVER_DEFAULTS, USER_FIELD_LIMITS } from './limits.js';
 import {
   adminError,
   appSchema,
@@ -25,6 +27,8 @@ import type { ClientResult, FaultKind, MockControl, MockOptions, MockUserSeed } 
 export { encryptOpenData, loginStateSignature, rawDataSignature } from './crypto.js';
 export { loadMockConfig, MockConfigError, validateMockConfig, type MockFileConfig } from './config.js';
 export { DEFAULT_APP, DEFAULT_USERS } from './state.js';
+export { DEFAULT_MAX_USERS, SERVER_DEFAULTS, USER_FIELD_LIMITS } from './limits.js';
+export { adminTokenProblem } from './admin-auth.js';
 export type * from './types.js';
 
 export const DEFAULT_PORT = 9400;
@@ -43,6 +47,27 @@ const RESULT = Symbol('mockResult');
 const FAULT = Symbol('mockFault');
 type Req = FastifyRequest & { [RESULT]?: { errcode?: unknown; errMsg?: unknown }; [FAULT]?: FaultKind };
 
+/** Resolved server guards; a bad value is a MockUsageError naming the option. */
+export function resolveServerOptions(opts: MockOptions) {
+  const int = (name: keyof typeof SERVER_DEFAULTS, v: number | undefined) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new MockUsageError(`${name} must be an integer >= 1, got ${v}`);
+    return v;
+  };
+  const requestTimeoutMs = int('requestTimeoutMs', opts.requestTimeoutMs) ?? SERVER_DEFAULTS.requestTimeoutMs;
+  const given = int('headersTimeoutMs', opts.headersTimeoutMs);
+  // Node refuses headersTimeout > requestTimeout; a lone short requestTimeout pulls the default headers timeout down.
+  if (given !== undefined && given > requestTimeoutMs) {
+    throw new MockUsageError(`headersTimeoutMs (${given}) must be at most requestTimeoutMs (${requestTimeoutMs})`);
+  }
+  const headersTimeoutMs = given ?? Math.min(SERVER_DEFAULTS.headersTimeoutMs, requestTimeoutMs);
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: int('keepAliveTimeoutMs', opts.keepAliveTimeoutMs) ?? SERVER_DEFAULTS.keepAliveTimeoutMs,
+    maxConnections: int('maxConnections', opts.maxConnections) ?? SERVER_DEFAULTS.maxConnections,
+  };
+}
+
 const GATEWAY_HTML = (status: number) =>
   `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 
@@ -52,21 +77,48 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
   const client = createClientApi(state);
   const clientPaths = CLIENT_APIS.map((n) => `/__client/${n}`);
   const faults = createFaults(new Set<string>([...SERVER_ENDPOINTS, ...clientPaths]), () => state.random().stream('fault'));
-  const journal = createJournal(state.options.journalLimit);
+  const secrets = state.appConfigs.map((a) => a.secret);
+  const masker = createMasker(() => secrets);
+  const journal = createJournal(state.options.journalLimit, masker);
+  if (opts.adminToken !== undefined) {
+    const problem = adminTokenProblem(opts.adminToken);
+    if (problem) throw new MockUsageError(`adminToken ${problem}`);
+  }
+  const adminGuard = opts.adminToken === undefined ? undefined : createAdminGuard(opts.adminToken);
+  const adminAllowed = (request: FastifyRequest) => !adminGuard || adminGuard(request.headers.authorization);
+  const srvOpts = resolveServerOptions(opts);
 
-  // With logging on, request lines carry the path only: query strings hold secrets, codes and tokens.
+  // With logging on, request lines carry the path only (query strings hold secrets, codes and tokens), and the path
+  // itself masked (`;secret=...` matrix parameters).
   const logger = opts.logger
     ? {
         ...(typeof opts.logger === 'object' ? opts.logger : {}),
-        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+        serializers: {
+          req: (req: { method: string; url: string }) => ({ method: req.method, url: masker.maskPath(req.url.split('?')[0] ?? '') }),
+        },
       }
     : false;
-  const app = Fastify({ logger, bodyLimit: BODY_LIMIT });
+  // Timeouts and a connection cap, as Node's http docs ask of a server facing clients directly
+  // (https://nodejs.org/api/http.html#serverheaderstimeout). Node checks the header and request deadlines every
+  // connectionsCheckingInterval (30 s by default): a quarter of the shorter deadline keeps the check close to it.
+  const checkEvery = Math.max(10, Math.min(30_000, Math.floor(srvOpts.headersTimeoutMs / 4)));
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT,
+    requestTimeout: srvOpts.requestTimeoutMs,
+    keepAliveTimeout: srvOpts.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: srvOpts.requestTimeoutMs,
+      headersTimeout: srvOpts.headersTimeoutMs,
+      keepAliveTimeout: srvOpts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkEvery,
+    },
+  });
+  app.server.maxConnections = srvOpts.maxConnections;
 
-  function record(request: FastifyRequest, path: string, status: number, durationMs: number): void {
+  function record(request: FastifyRequest, path: string, status: number, durationMs: number, body: unknown = request.body): void {
     const r = request as Req;
     const res = r[RESULT];
-    let body = request.body;
     // Keep at most 2 KiB of a raw body, copied so the journal does not pin a 64 KiB request string in memory.
     if (typeof body === 'string' && body.length > JOURNAL_BODY_CHARS) body = Buffer.from(body.slice(0, JOURNAL_BODY_CHARS)).toString();
     const e: RawEntry = { time: state.now(), method: request.method, path, query: request.query, body, status, durationMs };
@@ -78,7 +130,7 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
     journal.add(e);
   }
 
-  /** Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (2024 capture, protocol.md). */
+  /** Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). */
   function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200): FastifyReply {
     const r = request as Req;
     r[RESULT] = body as Req[typeof RESULT];
@@ -184,12 +236,12 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
       login: [{}, []],
       checkSession: [{}, []],
       getSetting: [{}, []],
-      authorize: [{ scope: { type: 'string', minLength: 1 } }, ['scope']],
-      getUserInfo: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, withCredentials: { type: 'boolean' } }, []],
-      getUserProfile: [{ classic: { type: 'boolean' }, lang: { type: 'string' }, desc: { type: 'string' } }, []],
+      authorize: [{ scope: { type: 'string', minLength: 1, maxLength: 64 } }, ['scope']],
+      getUserInfo: [{ classic: { type: 'boolean' }, lang: LANG, withCredentials: { type: 'boolean' } }, []],
+      getUserProfile: [{ classic: { type: 'boolean' }, lang: LANG, desc: { type: 'string', maxLength: 256 } }, []],
       getPhoneNumber: [{}, []],
       getWeRunData: [{}, []],
-      getShareInfo: [{ shareTicket: { type: 'string', minLength: 1 } }, []],
+      getShareInfo: [{ shareTicket: { type: 'string', minLength: 1, maxLength: 256 } }, []],
     };
     for (const name of CLIENT_APIS) {
       const [props, required] = extras[name];
@@ -247,26 +299,51 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
     client: wrapForControl(client),
   };
 
-  registerAdmin(app, state, control, faults);
+  registerAdmin(app, state, control, faults, adminAllowed);
 
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url;
-    if (path.startsWith('/__admin/')) return reply.code(404).send({ error: `no admin route ${request.method} ${path}` });
+    const raw = request.url.split('?')[0] ?? request.url;
+    // Shown masked: a path can carry `;secret=...`. The journal masks on read, so it gets the raw path.
+    const path = masker.maskPath(raw);
+    if (raw.startsWith('/__admin/') || path.startsWith('/__admin/')) {
+      // Unknown admin paths are refused like known ones, so the admin API cannot be mapped without the token.
+      if (!adminAllowed(request)) return reply.code(401).header('www-authenticate', 'Bearer realm="mock-wechat admin"').send(ADMIN_UNAUTHORIZED);
+      return reply.code(404).send({ error: `no admin route ${request.method} ${path}` });
+    }
     if (path.startsWith('/__client/')) {
       return reply.code(404).send({ errMsg: `${path.slice(10)}:fail no such client api (have: ${CLIENT_APIS.join(', ')})` });
     }
     // WeChat-style, with the path named so a typo in a base URL is obvious.
     const body = state.wxError(40066, `invalid url, mock-wechat has no api ${request.method} ${path}`);
     (request as Req)[RESULT] = body;
-    record(request, path, 200, reply.elapsedTime);
+    // Client routes take small, schema-bounded objects; a parsed body on an unknown path is kept only when as small.
+    let seen: unknown = request.body;
+    if (seen !== null && typeof seen === 'object') {
+      const text = JSON.stringify(seen);
+      // Over the bound it is kept as text, which record() cuts to 2 KiB and the journal then summarises.
+      seen = text.length > JOURNAL_BODY_CHARS ? text : JSON.parse(text);
+    }
+    record(request, raw, 200, reply.elapsedTime, seen);
     return reply.code(200).send(body);
   });
 
   return { app, control };
 }
 
-function registerAdmin(app: FastifyInstance, state: MockState, control: MockControl, faults: ReturnType<typeof createFaults>) {
+function registerAdmin(
+  app: FastifyInstance,
+  state: MockState,
+  control: MockControl,
+  faults: ReturnType<typeof createFaults>,
+  allowed: (request: FastifyRequest) => boolean,
+) {
   app.register(async (adm) => {
+    // onRequest, before the body is even read: an unauthenticated caller costs no parsing.
+    adm.addHook('onRequest', async (request, reply) => {
+      if (!allowed(request)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="mock-wechat admin"').send(ADMIN_UNAUTHORIZED);
+      }
+    });
     adm.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
       const status = err instanceof MockUsageError ? err.status : (err.statusCode ?? 500);
       return reply.code(status).send({ error: err.message });
@@ -403,3 +480,4 @@ function registerAdmin(app: FastifyInstance, state: MockState, control: MockCont
 
 const S = { type: 'string' } as const;
 const I = { type: 'integer' } as const;
+const LANG = { type: 'string', maxLength: USER_FIELD_LIMITS.language } as const;

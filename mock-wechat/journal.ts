@@ -1,5 +1,10 @@
 // The request journal: a fixed-size ring (load runs send millions of requests), newest first on read. Entries keep
 // references to the parsed query and body; masking and rendering happen on read, so recording stays cheap.
+//
+// Masking goes by the normalised key (case, punctuation and brackets ignored: `SECRET`, `app_secret`, `secret[]`,
+// `sessionKey` all count), at every depth of query and body, through arrays, and in the path (matrix parameters
+// such as `;secret=…`). A sensitive key masks everything under it, whatever its type. As a last line, the values of
+// the served apps' own secrets are blotted out wherever they appear in a rendered entry.
 import type { JournalEntry } from './types.js';
 
 /** What is recorded per request: a JournalEntry before numbering, masking and rendering. */
@@ -8,49 +13,129 @@ export interface RawEntry extends Omit<JournalEntry, 'id' | 'time' | 'query'> {
   query?: unknown;
 }
 
-/** Fully hidden: the app secret and session keys. */
-const HIDE = new Set(['secret', 'session_key', 'appsecret']);
-/** Partly shown so a person can match a journal line to a log line: tokens and codes. */
-const PARTIAL = new Set(['access_token', 'js_code', 'code']);
+type Policy = 'hide' | 'partial' | undefined;
 
-export function maskValue(key: string, v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  if (HIDE.has(key)) return '***';
-  if (PARTIAL.has(key)) return v.length <= 8 ? '***' : `${v.slice(0, 6)}***`;
-  return v;
+/** Deeper than this, a subtree is summarised rather than walked (a 64 KiB body can nest thousands deep). */
+const MAX_DEPTH = 32;
+/** App secrets shorter than this are masked by key only: blotting a short string everywhere would garble entries. */
+const MIN_SCRUB = 8;
+export const TOO_DEEP = '(nested too deep)';
+
+export function normaliseKey(key: string): string {
+  return key.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-function mask(v: unknown, depth = 0): unknown {
-  if (v === null || typeof v !== 'object' || depth > 4) return v;
-  if (Array.isArray(v)) return v.map((x) => mask(x, depth + 1));
+/**
+ * Fully hidden: anything named like a secret (secret, appsecret, client_secret, ...) and session keys. Partly
+ * shown, so a person can match a journal line to a log line: tokens and codes.
+ */
+export function policyOf(key: string): Policy {
+  const n = normaliseKey(key);
+  if (n.includes('secret') || n.includes('sessionkey')) return 'hide';
+  if (n.includes('token') || n === 'jscode' || n === 'code') return 'partial';
+  return undefined;
+}
+
+function apply(p: 'hide' | 'partial', v: string): string {
+  if (p === 'hide' || v.length <= 8) return '***';
+  return `${v.slice(0, 6)}***`;
+}
+
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  // defineProperty, so a `__proto__` key stays a key instead of replacing the prototype.
+  Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+function maskTree(v: unknown, p: Policy, depth: number, scrub: (s: string) => string): unknown {
+  if (v === null || v === undefined) return v;
+  if (p === 'hide') return '***';
+  if (typeof v !== 'object') {
+    if (p === 'partial') return apply(p, String(v));
+    return typeof v === 'string' ? scrub(v) : v;
+  }
+  if (depth >= MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(v)) return v.map((x) => maskTree(x, p, depth + 1, scrub));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    out[k] = typeof x === 'object' ? mask(x, depth + 1) : maskValue(k, x);
+    put(out, scrub(k), maskTree(x, policyOf(k) ?? p, depth + 1, scrub));
   }
   return out;
 }
 
-/**
- * Raw server-API bodies are strings: masked as JSON when they parse, as a form when they look like one; anything
- * else (including a JSON body cut short by the journal's size bound) is summarised, never shown, since it may
- * carry a secret the masker cannot find.
- */
-function renderBody(body: unknown): unknown {
-  if (typeof body !== 'string') return mask(body);
-  if (body === '') return undefined;
-  try {
-    return mask(JSON.parse(body));
-  } catch {
-    if (/^[\w.%+*-]+=/.test(body)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of new URLSearchParams(body)) out[k] = maskValue(k, v);
-      return out;
+/** Decodes every well-formed %XX run, leaving malformed ones as they are (decodeURIComponent would throw). */
+function decodeLoosely(s: string): string {
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (m) => {
+    try {
+      return decodeURIComponent(m);
+    } catch {
+      return m;
     }
-    return `(${body.length} characters, not JSON)`;
-  }
+  });
 }
 
-export function createJournal(limit: number) {
+export function createMasker(secrets: () => readonly string[] = () => []) {
+  function scrub(s: string): string {
+    let out = s;
+    for (const secret of secrets()) {
+      if (secret.length >= MIN_SCRUB && out.includes(secret)) out = out.split(secret).join('***');
+    }
+    return out;
+  }
+
+  /**
+   * A request path as recorded (query already cut off). `key=value` pairs anywhere in it (`;secret=…` matrix
+   * parameters, `&code=…`, `/token=…`) are masked by key, after percent-decoding (twice, for double encoding);
+   * the decoded form is shown only when something was masked.
+   */
+  function maskPath(path: string): string {
+    let decoded = path;
+    for (let i = 0; i < 3; i++) {
+      const next = decodeLoosely(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    }
+    const masked = scrub(
+      decoded.replace(/([^;&/?=,\s]+)=([^;&/?,]*)/g, (m, k: string, v: string) => {
+        const p = policyOf(k);
+        return p ? `${k}=${apply(p, v)}` : m;
+      }),
+    );
+    return masked === decoded ? path : masked;
+  }
+
+  const mask = (v: unknown): unknown => maskTree(v, undefined, 0, scrub);
+
+  /**
+   * Raw server-API bodies are strings: masked as JSON when they parse, as a form when they look like one; anything
+   * else (including a JSON body cut short by the journal's size bound) is summarised, never shown, since it may
+   * carry a secret the masker cannot find.
+   */
+  function renderBody(body: unknown): unknown {
+    if (typeof body !== 'string') return mask(body);
+    if (body === '') return undefined;
+    try {
+      return mask(JSON.parse(body));
+    } catch {
+      if (/^[\w.%+*-]+=/.test(body)) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of new URLSearchParams(body)) {
+          const p = policyOf(k);
+          const shown = p ? apply(p, v) : scrub(v);
+          const prev = Object.hasOwn(out, scrub(k)) ? out[scrub(k)] : undefined;
+          put(out, scrub(k), prev === undefined ? shown : [...(Array.isArray(prev) ? prev : [prev]), shown]);
+        }
+        return out;
+      }
+      return `(${body.length} characters, not JSON)`;
+    }
+  }
+
+  return { mask, maskPath, renderBody, scrub };
+}
+
+export type Masker = ReturnType<typeof createMasker>;
+
+export function createJournal(limit: number, masker: Masker = createMasker()) {
   let ring: Array<RawEntry & { id: number }> = [];
   let next = 0;
   let seq = 0;
@@ -67,18 +152,18 @@ export function createJournal(limit: number) {
       const n = Math.min(max, ring.length);
       for (let i = 1; i <= n; i++) {
         const e = ring[(next - i + ring.length * 2) % ring.length]!;
-        const query = e.query === undefined ? undefined : (mask(e.query) as Record<string, unknown>);
-        const body = renderBody(e.body);
+        const query = e.query === undefined ? undefined : (masker.mask(e.query) as Record<string, unknown>);
+        const body = masker.renderBody(e.body);
         out.push({
           id: e.id,
           time: new Date(e.time).toISOString(),
           method: e.method,
-          path: e.path,
-          ...(query && Object.keys(query).length > 0 ? { query } : {}),
+          path: masker.maskPath(e.path),
+          ...(query && typeof query === 'object' && Object.keys(query).length > 0 ? { query } : {}),
           ...(body === undefined ? {} : { body }),
           status: e.status,
           ...(e.errcode === undefined ? {} : { errcode: e.errcode }),
-          ...(e.errMsg === undefined ? {} : { errMsg: e.errMsg }),
+          ...(e.errMsg === undefined ? {} : { errMsg: masker.scrub(e.errMsg) }),
           ...(e.fault === undefined ? {} : { fault: e.fault }),
           durationMs: Math.round(e.durationMs * 1000) / 1000,
         });

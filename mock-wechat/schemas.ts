@@ -1,6 +1,7 @@
 // JSON schemas for every route. Response schemas make fastify serialise with precompiled stringifiers (fast) and
 // drop any field a handler returns by mistake. Server-API inputs are all optional strings: WeChat answers a missing
 // or odd parameter with an errcode, never a 400, so the handlers, not the validator, judge them.
+import { CONSENT_KEY_MAX, CONSENT_SCOPES_MAX, USER_FIELD_LIMITS as L } from './limits.js';
 
 const S = { type: 'string' } as const;
 const I = { type: 'integer' } as const;
@@ -63,30 +64,46 @@ export const clientBody = (extra: Record<string, unknown> = {}, required: string
     type: 'object',
     required: ['user', ...required],
     additionalProperties: false,
-    properties: { appid: { type: 'string', minLength: 1 }, user: { type: 'string', minLength: 1 }, ...extra },
+    properties: {
+      appid: { type: 'string', minLength: 1, maxLength: L.appid },
+      // The user becomes an alias (or an openid) when created on first use, so it is bounded like one.
+      user: { type: 'string', minLength: 1, maxLength: L.alias },
+      ...extra,
+    },
   }) as const;
 
 const decision = { type: 'string', enum: ['grant', 'deny'] } as const;
+const upTo = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength }) as const;
 
 export const userSeedSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    alias: { type: 'string', minLength: 1 },
-    appid: S,
-    openid: { type: 'string', minLength: 1 },
-    unionid: S,
-    nickName: S,
-    avatarUrl: S,
+    alias: upTo(L.alias, 1),
+    appid: upTo(L.appid),
+    openid: upTo(L.openid, 1),
+    unionid: upTo(L.unionid),
+    nickName: upTo(L.nickName),
+    avatarUrl: upTo(L.avatarUrl),
     gender: { type: 'integer', enum: [0, 1, 2] },
-    language: S,
-    city: S,
-    province: S,
-    country: S,
-    phoneNumber: S,
-    purePhoneNumber: S,
-    countryCode: S,
-    consent: { anyOf: [decision, { type: 'object', additionalProperties: decision }] },
+    language: upTo(L.language),
+    city: upTo(L.city),
+    province: upTo(L.province),
+    country: upTo(L.country),
+    phoneNumber: upTo(L.phoneNumber),
+    purePhoneNumber: upTo(L.purePhoneNumber),
+    countryCode: upTo(L.countryCode),
+    consent: {
+      anyOf: [
+        decision,
+        {
+          type: 'object',
+          maxProperties: CONSENT_SCOPES_MAX,
+          propertyNames: { maxLength: CONSENT_KEY_MAX },
+          additionalProperties: decision,
+        },
+      ],
+    },
     risk: { type: 'boolean' },
   },
 } as const;

@@ -181,6 +181,8 @@ export function createServerApi(state: MockState) {
     if (!c) return e(40029);
     if (c.appid !== tok.appid) return e(40013);
     if (c.used) return e(40029);
+    // The optional openid must be the code's own user, else 40003 invalid openid
+    // (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-info/phone-number/api_getphonenumber).
     if (b.openid !== undefined && b.openid !== c.openid) return e(40003);
     const u = state.app(c.appid)?.byOpenid.get(c.openid);
     if (!u) return e(40029);

@@ -2,6 +2,7 @@
 // that belong to the data (key rotation, code expiry, token overlap); the HTTP faces live in the *-api.ts files.
 import { loginStateSignature } from './crypto.js';
 import { ERRMSG, MockUsageError, type WeChatErrorBody } from './errors.js';
+import { DEFAULT_MAX_USERS, userSeedProblem } from './limits.js';
 import { ALNUM, B64URL, createRandom, type MockRandom } from './random.js';
 import type { ConsentDecision, MockAppConfig, MockOptions, MockUser, MockUserSeed, SessionKeyRotation } from './types.js';
 
@@ -109,6 +110,7 @@ export interface ResolvedOptions {
   strictUsers: boolean;
   countryCodeType: 'number' | 'string';
   journalLimit: number;
+  maxUsers: number;
 }
 
 export const TOKEN_TTL_MS = 7200_000;
@@ -124,12 +126,13 @@ export function resolveOptions(opts: MockOptions): ResolvedOptions {
     phoneCodeTtlMs: (opts.phoneCodeTtlSeconds ?? 300) * 1000,
     rotation: sk.rotation ?? 'period',
     rotationPeriodMs: (sk.rotationPeriodSeconds ?? 300) * 1000,
-    // WeChat does not publish the lifetime; a staff reply once said three days (protocol.md, uncertain points).
+    // WeChat does not publish the lifetime; a staff reply in the developer community once said three days.
     keyLifetimeMs: (sk.lifetimeSeconds ?? 259_200) * 1000,
     loginRateLimitPerMinute: opts.loginRateLimitPerMinute ?? 100,
     strictUsers: opts.strictUsers ?? false,
     countryCodeType: opts.countryCodeType ?? 'number',
     journalLimit: opts.journalLimit ?? 1000,
+    maxUsers: opts.maxUsers ?? DEFAULT_MAX_USERS,
   };
 }
 
@@ -152,6 +155,7 @@ export function createState(opts: MockOptions) {
   let phoneCodes = new Map<string, PhoneCodeRecord>();
   let tokens = new Map<string, TokenRecord>();
   let generated = 0;
+  let userCount = 0;
 
   const now = (): number => baseNow() + offsetMs;
 
@@ -163,10 +167,28 @@ export function createState(opts: MockOptions) {
     phoneCodes = new Map();
     tokens = new Map();
     generated = 0;
+    userCount = 0;
     for (const config of appConfigs) {
       apps.set(config.appid, { config, byOpenid: new Map(), byAlias: new Map(), stable: { forceDay: -1, forceCount: 0 } });
     }
+    const records = userSeeds.reduce((n, s) => n + (s.appid === undefined ? apps.size : 1), 0);
+    if (o.maxUsers > 0 && records > o.maxUsers) {
+      throw new MockUsageError(
+        `users: ${userSeeds.length} seeded users make ${records} user records (one per app), more than maxUsers ${o.maxUsers}`,
+      );
+    }
     for (const s of userSeeds) addUser(s);
+  }
+
+  /** Refuses a user the mock has no room for: a 4xx naming the limit, not an ever-growing heap. */
+  function roomFor(fresh: number): void {
+    if (o.maxUsers > 0 && userCount + fresh > o.maxUsers) {
+      throw new MockUsageError(
+        `user limit reached: the mock holds ${userCount} users and maxUsers is ${o.maxUsers} ` +
+          '(raise it with --max-users or maxUsers in the config, or POST /__admin/reset)',
+        409,
+      );
+    }
   }
 
   /** `${text} rid: <unix time hex>-<8 hex>-<8 hex>`. */
@@ -227,10 +249,16 @@ export function createState(opts: MockOptions) {
     };
   }
 
-  function putUser(a: AppRecord, s: MockUserSeed): UserRecord {
-    const existing =
+  function existingUser(a: AppRecord, s: MockUserSeed): UserRecord | undefined {
+    return (
       (s.openid !== undefined ? a.byOpenid.get(s.openid) : undefined) ??
-      (s.alias !== undefined ? a.byAlias.get(s.alias) : undefined);
+      (s.alias !== undefined ? a.byAlias.get(s.alias) : undefined)
+    );
+  }
+
+  function putUser(a: AppRecord, s: MockUserSeed): UserRecord {
+    const existing = existingUser(a, s);
+    if (!existing) roomFor(1);
     const u = makeUser(a, existing ? { ...s, alias: s.alias ?? existing.alias, openid: s.openid ?? existing.openid } : s);
     if (existing) {
       // An upsert keeps what the user did (live key, authorizations, rate window) and replaces the profile.
@@ -245,16 +273,21 @@ export function createState(opts: MockOptions) {
     if (clash) throw new MockUsageError(`user ${u.alias} (${u.openid}) clashes with ${clash.alias} in app ${a.config.appid}`, 409);
     a.byOpenid.set(u.openid, u);
     a.byAlias.set(u.alias, u);
+    if (!existing) userCount++;
     return u;
   }
 
   /** A seed without appid is the same person in every app (one alias, a per-app openid, a per-group unionid). */
   function addUser(s: MockUserSeed): UserRecord {
+    const problem = userSeedProblem(s);
+    if (problem) throw new MockUsageError(`user: ${problem}`);
     if (s.appid !== undefined) {
       const a = apps.get(s.appid);
       if (!a) throw new MockUsageError(`unknown appid ${s.appid}`, 404);
       return putUser(a, s);
     }
+    // All apps or none: check the room first so a refusal leaves no half-created person behind.
+    roomFor([...apps.values()].filter((a) => !existingUser(a, s)).length);
     let first: UserRecord | undefined;
     for (const a of apps.values()) {
       const u = putUser(a, s);
@@ -271,6 +304,8 @@ export function createState(opts: MockOptions) {
   function userFor(a: AppRecord, ref: string): UserRecord | undefined {
     const u = findUser(a, ref);
     if (u || o.strictUsers) return u;
+    const problem = userSeedProblem({ alias: ref });
+    if (problem) throw new MockUsageError(`parameter error: user ${problem.slice('alias '.length)}`);
     return putUser(a, OPENID_RE.test(ref) ? { alias: ref, openid: ref } : { alias: ref });
   }
 
@@ -417,6 +452,6 @@ export function createState(opts: MockOptions) {
     mintToken,
     token: (t: string) => tokens.get(t),
     toMockUser,
-    sizes: () => ({ codes: codes.size, phoneCodes: phoneCodes.size, tokens: tokens.size }),
+    sizes: () => ({ codes: codes.size, phoneCodes: phoneCodes.size, tokens: tokens.size, users: userCount }),
   };
 }

@@ -55,6 +55,21 @@ export interface MockOptions {
   strictUsers?: boolean;
   countryCodeType?: 'number' | 'string';
   journalLimit?: number;
+  /** Users held across all apps (seeded, added or created on first use) before more are refused; 0 = no limit. Default 10000. */
+  maxUsers?: number;
+  /**
+   * When set, every /__admin route requires `Authorization: Bearer <adminToken>` and answers 401 otherwise.
+   * Visible ASCII, no spaces. The client simulator stays open.
+   */
+  adminToken?: string;
+  /** The whole request (headers and body) must arrive within this many ms, else 408 and the socket closes. Default 30000. */
+  requestTimeoutMs?: number;
+  /** The request headers must arrive within this many ms (at most requestTimeoutMs). Default 10000, or requestTimeoutMs if lower. */
+  headersTimeoutMs?: number;
+  /** An idle keep-alive connection closes after this many ms. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Open connections at most; more are closed as they arrive. Default 1024. */
+  maxConnections?: number;
   now?: () => number;
   /** fastify's logger: true, or pino options such as { level, stream }. Off by default. */
   logger?: boolean | { level?: string; stream?: NodeJS.WritableStream };

@@ -13,8 +13,10 @@ afterEach(() => {
   for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
 });
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function start(args: string[], env: Record<string, string> = {}) {
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete base.WXLOGIN_MOCK_ADMIN_TOKEN;
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
   running.push(child);
   let out = '';
   let err = '';
@@ -80,5 +82,76 @@ describe('wxlogin mock (built CLI)', () => {
     const bad = start(['mock', '--port', '0', '--app', 'nocolon']);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toMatch(/--app expects APPID:SECRET/);
+  });
+
+  it('on a non-loopback host it warns on stderr that the admin and client APIs are unauthenticated', async () => {
+    const p = start(['mock', '--host', '0.0.0.0', '--port', '0']);
+    const out = await p.output(/users[\s\S]*mallory/);
+    const port = /listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]!;
+    const err = p.stderr();
+    expect(err).toMatch(/warning: the mock listens on 0\.0\.0\.0/);
+    expect(err).toMatch(/admin API \(\/__admin[^)]*\) and the client simulator \(\/__client\) have no authentication/);
+    expect(err).toContain('--admin-token');
+    expect(err).toContain('WXLOGIN_MOCK_ADMIN_TOKEN');
+    expect((await fetch(`http://127.0.0.1:${port}/__admin/apps`)).status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('no warning on loopback', async () => {
+    const p = start(['mock', '--port', '0']);
+    await p.output(/users[\s\S]*mallory/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.stderr()).not.toMatch(/warning/);
+  });
+
+  it.each([
+    ['--admin-token', (t: string) => [['--admin-token', t], {}] as const],
+    ['WXLOGIN_MOCK_ADMIN_TOKEN', (t: string) => [[], { WXLOGIN_MOCK_ADMIN_TOKEN: t }] as const],
+  ])('%s guards /__admin with a bearer token; the warning then names only the client simulator', async (_n, how) => {
+    const token = 'cli-token-5b1e9a';
+    const [flags, env] = how(token);
+    const p = start(['mock', '--host', '0.0.0.0', '--port', '0', ...flags], env);
+    const out = await p.output(/users[\s\S]*mallory/);
+    const base = `http://127.0.0.1:${/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]!}`;
+    const none = await fetch(`${base}/__admin/apps`);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: string }).error).toMatch(/Bearer/);
+    expect((await fetch(`${base}/__admin/apps`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${base}/__admin/apps`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const login = await fetch(`${base}/__client/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"alice"}' });
+    expect(login.status).toBe(200);
+    const err = p.stderr();
+    expect(err).toMatch(/warning: .*client simulator \(\/__client\) has no authentication/);
+    expect(err).not.toContain('--admin-token');
+    expect(err + out).not.toContain(token);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('--max-users and the server guard flags are applied; bad values are usage errors', async () => {
+    const p = start(['mock', '--port', '0', '--max-users', '5', '--request-timeout', '2000', '--headers-timeout', '1000', '--keep-alive-timeout', '1000', '--max-connections', '16']);
+    const out = await p.output(/users[\s\S]*mallory/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const login = (user: string) =>
+      fetch(`${url}/__client/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }) });
+    expect((await login('new1')).status).toBe(200);
+    const refused = await login('new2');
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { errMsg: string }).errMsg).toMatch(/maxUsers is 5/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    for (const [args, message] of [
+      [['--max-connections', '0'], /--max-connections expects an integer >= 1/],
+      [['--request-timeout', 'soon'], /--request-timeout expects an integer >= 1/],
+      [['--request-timeout', '1000', '--headers-timeout', '5000'], /headersTimeoutMs \(5000\) must be at most requestTimeoutMs \(1000\)/],
+      [['--max-users', '2'], /more than maxUsers 2/],
+      [['--admin-token', 'two words'], /--admin-token must be visible ASCII/],
+    ] as const) {
+      const bad = start(['mock', '--port', '0', ...args]);
+      expect(await bad.exited, args.join(' ')).toBe(2);
+      expect(bad.stderr()).toMatch(message);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPID, SECRET, T0, accessToken, decrypt, get, loginAndExchange, mock, post } from './helpers.js';
+import { APPID, RID_RE, SECRET, T0, accessToken, decrypt, get, loginAndExchange, mock, post } from './helpers.js';
 
 type M = ReturnType<typeof mock>;
 
@@ -73,6 +73,27 @@ describe('getPhoneNumber: client button and POST /wxa/business/getuserphonenumbe
     expect((await phone(m, token, { code: mine, openid: 'o'.repeat(28) })).body.errcode).toBe(40003);
     const loginCode = m.control.client.login({ appid: APPID, user: 'alice' }).code;
     expect((await phone(m, token, { code: loginCode })).body.errcode).toBe(40029);
+  });
+
+  it("the optional openid: the code's own user is served; any other openid is 40003 (invalid openid)", async () => {
+    const m = mock();
+    const alice = await loginAndExchange(m, 'alice');
+    const bob = await loginAndExchange(m, 'bob');
+    const token = await accessToken(m);
+    const code = m.control.client.getPhoneNumber({ user: 'alice' }).code;
+    for (const openid of [bob.openid, alice.openid.toUpperCase(), `${alice.openid} `, '']) {
+      const r = await phone(m, token, { code, openid });
+      expect(r.body.errcode, openid).toBe(40003);
+      expect(RID_RE.exec(r.body.errmsg)![1]).toBe('invalid openid');
+      expect(r.body).not.toHaveProperty('phone_info');
+    }
+    const fresh = m.control.client.getPhoneNumber({ user: 'alice' }).code;
+    const ok = await phone(m, token, { code: fresh, openid: alice.openid });
+    expect(ok.body.errcode).toBe(0);
+    expect(ok.body.phone_info.purePhoneNumber).toBe(m.control.getUser('alice')!.purePhoneNumber);
+    // Without openid the check is skipped (the field is optional).
+    const again = m.control.client.getPhoneNumber({ user: 'bob' }).code;
+    expect((await phone(m, token, { code: again })).body.errcode).toBe(0);
   });
 
   it.each([

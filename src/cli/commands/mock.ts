@@ -1,6 +1,7 @@
 // `wxlogin mock`: start the mock WeChat server. Options and help only; the implementation loads lazily.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { MockFlags } from '../run/mock.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -13,17 +14,30 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('-c, --config <file>', 'JSON config file: apps, users and policies (flags override it)')
     .option('--app <appid:secret>', 'serve this app instead of the default one (repeatable)', collect)
     .option('--seed <n>', 'seed for users, codes, keys, ivs and tokens (same seed, same run)')
+    .option(
+      '--admin-token <token>',
+      'require Authorization: Bearer TOKEN on every /__admin route (env WXLOGIN_MOCK_ADMIN_TOKEN; prefer the env: argv is visible to ps)',
+    )
+    .option('--max-users <n>', 'users held across all apps before more are refused with a 409, 0 = no limit (default: 10000)')
+    .option('--request-timeout <ms>', 'a request (headers and body) must arrive within this time, else 408 (default: 30000)')
+    .option('--headers-timeout <ms>', 'request headers must arrive within this time, at most --request-timeout (default: 10000)')
+    .option('--keep-alive-timeout <ms>', 'an idle keep-alive connection closes after this time (default: 5000)')
+    .option('--max-connections <n>', 'open connections at most; more are closed as they arrive (default: 1024)')
     .addHelpText(
       'after',
       `
+The admin API (/__admin) and the client simulator (/__client) have no authentication unless --admin-token is set
+(then only /__admin requires it); on an address other than loopback, wxlogin mock says so on stderr.
+
 Examples:
   $ wxlogin mock                                  one fake app and a few users on http://127.0.0.1:9400
   $ wxlogin mock --seed 42 --port 0 --json        reproducible run on a free port; URL, apps and users as JSON
   $ wxlogin mock --config mock.json               apps, users and policies (rotation, TTLs, limits) from a file
   $ wxlogin mock --app wx1111111111111111:secret1 --app wx2222222222222222:secret2
+  $ WXLOGIN_MOCK_ADMIN_TOKEN=s3cret wxlogin mock --host 0.0.0.0   reachable from other machines, admin API guarded
   $ curl -s localhost:9400/__client/login -H 'content-type: application/json' -d '{"user":"alice"}'`,
     )
-    .action(async (opts: { port?: string; host?: string; config?: string; app?: string[]; seed?: string }) => {
+    .action(async (opts: MockFlags) => {
       const { runMock } = await import('../run/mock.js');
       await runMock(getCtx(), opts);
     });

@@ -1,7 +1,8 @@
 // `wxlogin mock` implementation: merge config file and flags, build the mock, listen, print what it serves, and
 // serve until SIGINT/SIGTERM.
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import {
+  adminTokenProblem,
   buildMockWechat,
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -19,6 +20,12 @@ export interface MockFlags {
   config?: string;
   app?: string[];
   seed?: string;
+  adminToken?: string;
+  maxUsers?: string;
+  requestTimeout?: string;
+  headersTimeout?: string;
+  keepAliveTimeout?: string;
+  maxConnections?: string;
 }
 
 export interface RunningMock {
@@ -26,8 +33,13 @@ export interface RunningMock {
   seed: string;
   apps: MockAppConfig[];
   users: MockUser[];
+  /** Things the person starting the mock should know (an unauthenticated API on a reachable address). */
+  warnings: string[];
   close(): Promise<void>;
 }
+
+/** The environment variable that carries the admin token (argv is visible to every user of the machine). */
+export const ADMIN_TOKEN_ENV = 'WXLOGIN_MOCK_ADMIN_TOKEN';
 
 export function parseAppFlag(value: string): MockAppConfig {
   const i = value.indexOf(':');
@@ -43,8 +55,38 @@ function parsePort(value: string): number {
   return n;
 }
 
-/** Builds and starts the mock from flags (over an optional config file); the caller owns close(). */
-export async function startMock(flags: MockFlags): Promise<RunningMock> {
+function intFlag(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new CliError(`${flag} expects an integer >= ${min}, got "${value}"`, { exitCode: 2 });
+  }
+  return n;
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback: reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (a === 'localhost') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return a === '::1' || a === '0:0:0:0:0:0:0:1';
+}
+
+function exposureWarnings(address: string, guarded: boolean): string[] {
+  if (isLoopback(address)) return [];
+  const where = `the mock listens on ${address}, which other machines may reach`;
+  return guarded
+    ? [`warning: ${where}: the client simulator (/__client) has no authentication (the admin API requires the admin token)`]
+    : [
+        `warning: ${where}: the admin API (/__admin: app secrets, session keys, users, faults, clock, reset) and the ` +
+          `client simulator (/__client) have no authentication. Set --admin-token TOKEN (or ${ADMIN_TOKEN_ENV}) to ` +
+          'require Authorization: Bearer TOKEN on /__admin, or listen on 127.0.0.1.',
+      ];
+}
+
+/** Builds and starts the mock from flags (over an optional config file and the environment); the caller owns close(). */
+export async function startMock(flags: MockFlags, env: NodeJS.ProcessEnv = {}): Promise<RunningMock> {
   let file: MockFileConfig = {};
   if (flags.config !== undefined) {
     try {
@@ -57,6 +99,26 @@ export async function startMock(flags: MockFlags): Promise<RunningMock> {
   const { port: filePort, host: fileHost, ...options } = file;
   if (flags.app && flags.app.length > 0) options.apps = flags.app.map(parseAppFlag);
   if (flags.seed !== undefined) options.seed = /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed;
+  const numeric = [
+    ['--max-users', 'maxUsers', flags.maxUsers, 0],
+    ['--request-timeout', 'requestTimeoutMs', flags.requestTimeout, 1],
+    ['--headers-timeout', 'headersTimeoutMs', flags.headersTimeout, 1],
+    ['--keep-alive-timeout', 'keepAliveTimeoutMs', flags.keepAliveTimeout, 1],
+    ['--max-connections', 'maxConnections', flags.maxConnections, 1],
+  ] as const;
+  for (const [flag, key, value, min] of numeric) {
+    const n = intFlag(flag, value, min);
+    if (n !== undefined) options[key] = n;
+  }
+  // Flag over environment over config file; the token itself is never echoed in an error.
+  const envToken = env[ADMIN_TOKEN_ENV] === '' ? undefined : env[ADMIN_TOKEN_ENV];
+  const token = flags.adminToken ?? envToken;
+  if (token !== undefined) {
+    const problem = adminTokenProblem(token);
+    const source = flags.adminToken !== undefined ? '--admin-token' : ADMIN_TOKEN_ENV;
+    if (problem) throw new CliError(`${source} ${problem}`, { exitCode: 2 });
+    options.adminToken = token;
+  }
   const port = flags.port !== undefined ? parsePort(flags.port) : (filePort ?? DEFAULT_PORT);
   const host = flags.host ?? fileHost ?? DEFAULT_HOST;
 
@@ -80,13 +142,15 @@ export async function startMock(flags: MockFlags): Promise<RunningMock> {
     seed: control.seed(),
     apps: control.apps(),
     users: control.listUsers(),
+    warnings: exposureWarnings(addr.address, options.adminToken !== undefined),
     close: () => app.close(),
   };
 }
 
 export async function runMock(ctx: CliContext, flags: MockFlags): Promise<RunningMock> {
-  const mock = await startMock(flags);
-  const { c } = ctx;
+  const mock = await startMock(flags, ctx.env);
+  const { c, ce } = ctx;
+  for (const w of mock.warnings) ctx.note(ce.yellow(w));
   if (ctx.global.json) {
     ctx.printJson({
       url: mock.url,

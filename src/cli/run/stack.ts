@@ -37,7 +37,8 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const mock = buildMockWechat({
     seed: o.seed,
     apps: [{ appid: DEFAULT_APP.appid, secret: DEFAULT_APP.secret }],
-    ...(limitsOff ? { loginRateLimitPerMinute: 0 } : {}),
+    // A load run makes a user per simulated client: no cap on the mock's users either.
+    ...(limitsOff ? { loginRateLimitPerMinute: 0, maxUsers: 0 } : {}),
     logger: false,
   });
   const closers: (() => Promise<unknown>)[] = [];
@@ -56,7 +57,8 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       wechatBaseUrl: mockUrl,
       store,
       dataDir: o.dataDir,
-      ...(limitsOff ? { loginRateLimitPerMinute: 0 } : {}),
+      // A load run is one client hammering on purpose: no per-client, per-token or per-user limits.
+      ...(limitsOff ? { loginRateLimitPerMinute: 0, dataRateLimitPerMinute: 0, wechatRateLimitPerMinute: 0 } : {}),
       logger: false,
     });
     closers.push(() => backend.close());

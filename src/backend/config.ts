@@ -23,6 +23,15 @@ export interface BackendFlags {
   bodyLimit?: string | number;
   wechatTimeout?: string | number;
   wechatRetries?: string | number;
+  decryptFailureBudget?: string | number;
+  decryptFailureWindow?: string | number;
+  dataRateLimit?: string | number;
+  wechatRateLimit?: string | number;
+  allowQueryToken?: string | boolean;
+  requestTimeout?: string | number;
+  headersTimeout?: string | number;
+  keepAliveTimeout?: string | number;
+  maxConnections?: string | number;
 }
 
 /** The environment variable behind each flag. */
@@ -38,6 +47,15 @@ export const BACKEND_ENV = {
   bodyLimit: 'WXLOGIN_BODY_LIMIT',
   wechatTimeout: 'WXLOGIN_WECHAT_TIMEOUT_MS',
   wechatRetries: 'WXLOGIN_WECHAT_RETRIES',
+  decryptFailureBudget: 'WXLOGIN_DECRYPT_FAILURE_BUDGET',
+  decryptFailureWindow: 'WXLOGIN_DECRYPT_FAILURE_WINDOW',
+  dataRateLimit: 'WXLOGIN_DATA_RATE_LIMIT',
+  wechatRateLimit: 'WXLOGIN_WECHAT_RATE_LIMIT',
+  allowQueryToken: 'WXLOGIN_ALLOW_QUERY_TOKEN',
+  requestTimeout: 'WXLOGIN_REQUEST_TIMEOUT_MS',
+  headersTimeout: 'WXLOGIN_HEADERS_TIMEOUT_MS',
+  keepAliveTimeout: 'WXLOGIN_KEEP_ALIVE_TIMEOUT_MS',
+  maxConnections: 'WXLOGIN_MAX_CONNECTIONS',
 } as const satisfies Record<keyof BackendFlags, string>;
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
@@ -98,5 +116,20 @@ export function backendConfigFromEnv(env: Env, flags: Partial<BackendFlags> = {}
   set('bodyLimitBytes', int('bodyLimit', 1024, 16 * 1024 * 1024));
   set('wechatTimeoutMs', int('wechatTimeout', 1, 120_000));
   set('wechatRetries', int('wechatRetries', 0, 10));
+  set('decryptFailureBudget', int('decryptFailureBudget', 0, 1_000_000));
+  set('decryptFailureWindowSeconds', int('decryptFailureWindow', 1, 86_400));
+  set('dataRateLimitPerMinute', int('dataRateLimit', 0, 1_000_000));
+  set('wechatRateLimitPerMinute', int('wechatRateLimit', 0, 1_000_000));
+  set('requestTimeoutMs', int('requestTimeout', 100, 600_000));
+  set('headersTimeoutMs', int('headersTimeout', 100, 600_000));
+  set('keepAliveTimeoutMs', int('keepAliveTimeout', 1, 600_000));
+  set('maxConnections', int('maxConnections', 1, 1_000_000));
+  const q = pick('allowQueryToken');
+  if (q.value !== undefined) {
+    if (!/^(true|false|1|0|yes|no)$/i.test(q.value)) throw new ConfigError(`${q.from} must be true or false, got "${q.value}"`);
+    cfg.allowQueryToken = /^(true|1|yes)$/i.test(q.value);
+  }
+  const r = cfg.requestTimeoutMs, h = cfg.headersTimeoutMs;
+  if (r !== undefined && h !== undefined && h > r) throw new ConfigError(`--headers-timeout (${h} ms) must not exceed --request-timeout (${r} ms)`);
   return cfg;
 }

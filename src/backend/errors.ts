@@ -23,8 +23,8 @@ export class AppError extends Error {
   readonly statusCode: number;
   readonly error: string;
   readonly data: { errcode: number } | null;
-  constructor(code: EnvelopeCode, statusCode: number, error: string, msg: string, data: { errcode: number } | null = null) {
-    super(msg);
+  constructor(code: EnvelopeCode, statusCode: number, error: string, msg: string, data: { errcode: number } | null = null, cause?: unknown) {
+    super(msg, cause === undefined ? undefined : { cause });
     this.name = 'AppError';
     this.code = code;
     this.statusCode = statusCode;
@@ -37,22 +37,27 @@ export const badParameter = (msg: string, error = 'bad_parameter') => new AppErr
 export const badToken = (error: string, msg: string) => new AppError(203, 401, error, msg);
 
 /**
- * The name a refusal carries in `error`. The 204 names are a closed list that clients switch on (stale_session_key,
- * bad_ciphertext, bad_padding, watermark_appid_mismatch, openid_mismatch, bad_signature): plaintext that is not a
- * JSON object means the ciphertext was corrupt (CBC has no MAC to say so earlier), so it is bad_ciphertext there; the
- * message keeps the detail. Fixtures use the same names (src/client/fixtures.ts).
+ * The precise name of an open-data refusal, for tools that hold the key (`wxlogin decrypt`, the fixtures): plaintext
+ * that is not a JSON object means the ciphertext was corrupt (CBC has no MAC to say so earlier), so it is
+ * bad_ciphertext. The backend never answers these apart: see fromOpenDataError.
  */
 export function openDataErrorName(code: OpenDataErrorCode): string {
   if (code === 'bad_json' || code === 'bad_session_key') return 'bad_ciphertext';
   return code;
 }
 
-/** Open-data refusals: malformed input is 201, everything about the decrypted content or the key is 204. */
+/** The backend's one answer to every failure to decrypt or check open data (service.ts says why). */
+export const decryptFailed = () =>
+  new AppError(204, 400, 'decrypt_failed', 'the encrypted data could not be decrypted and verified for this session; call wx.login, then fetch the data again');
+
+/**
+ * Open-data refusals on the wire: malformed base64 is 201 (it says nothing about the key), data whole and valid under
+ * the user's previous key is stale_session_key, and anything else is the one decrypt_failed, whatever the reason.
+ */
 export function fromOpenDataError(err: OpenDataError): AppError {
-  if (err.code === 'bad_base64' || err.code === 'bad_iv') return new AppError(201, 400, err.code, err.message);
-  // A stored key that is not 16 bytes is our problem, not the client's; it still must not decrypt anything.
-  if (err.code === 'bad_session_key') return new AppError(204, 400, 'bad_ciphertext', 'the stored session_key cannot decrypt this data; log in again');
-  return new AppError(204, 400, openDataErrorName(err.code), err.message);
+  if (err.code === 'bad_base64') return new AppError(201, 400, err.code, err.message);
+  if (err.code === 'stale_session_key') return new AppError(204, 400, err.code, err.message);
+  return decryptFailed();
 }
 
 /**
@@ -61,19 +66,22 @@ export function fromOpenDataError(err: OpenDataError): AppError {
  */
 export const APP_CONFIG_ERRCODES: readonly number[] = [40001, 40002, 40013, 40125, 40164, 40243, 41001, 41002, 41004, 42001, 45009, 48001];
 
-/** WeChat failures: a refused code is 202 with WeChat's errcode; WeChat down or unreadable is 205. */
+/**
+ * WeChat failures: a refused code is 202 with WeChat's errcode; WeChat down or unreadable is 205. The client gets the
+ * errcode and a message of ours: WeChat's errmsg can name this server's egress IP (40164) or its set-up (40125), so it
+ * goes to the log only (app.ts error handler).
+ */
 export function fromWechatError(err: WechatError, what: 'code' | 'call'): AppError {
   if (err.kind === 'business') {
-    const msg = `WeChat refused the ${what === 'code' ? 'code' : 'call'}: errcode ${err.errcode}${err.errmsg ? ` (${err.errmsg})` : ''}`;
     if (what === 'code' && !APP_CONFIG_ERRCODES.includes(err.errcode)) {
-      return new AppError(202, 401, 'wechat_rejected', msg, { errcode: err.errcode });
+      return new AppError(202, 401, 'wechat_rejected', `WeChat refused the code: errcode ${err.errcode}`, { errcode: err.errcode }, err);
     }
-    return new AppError(205, 502, 'wechat_error', msg, { errcode: err.errcode });
+    return new AppError(205, 502, 'wechat_error', `WeChat refused this server's call: errcode ${err.errcode}; see the server log`, { errcode: err.errcode }, err);
   }
   if (err.kind === 'unavailable') {
-    return new AppError(205, 503, 'wechat_unavailable', `WeChat is unreachable or failing (${err.endpoint}: ${err.errmsg})`);
+    return new AppError(205, 503, 'wechat_unavailable', 'WeChat is unreachable or failing; retry later', null, err);
   }
-  return new AppError(205, 502, 'wechat_bad_response', `WeChat answered something unreadable (${err.endpoint}: ${err.errmsg})`);
+  return new AppError(205, 502, 'wechat_bad_response', 'WeChat answered something unreadable; retry later', null, err);
 }
 
 export function toAppError(err: unknown): AppError {

@@ -147,3 +147,12 @@ export const healthSchema = {
     additionalProperties: false,
   }),
 } as const;
+
+export const livezSchema = {
+  response: ok({
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string' } },
+    additionalProperties: false,
+  }),
+} as const;

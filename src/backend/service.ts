@@ -1,11 +1,11 @@
 // What the routes do, without HTTP: log in, find the session behind a token, decrypt under the user's key history,
 // talk to WeChat. Routes (app.ts) only validate, call these and wrap the result in the envelope.
 import { createHash, randomBytes } from 'node:crypto';
-import { decryptWithKeyHistory, OpenDataError, verifyRawDataSignature } from '../crypto/open-data.js';
+import { decodeOpenDataBase64, openOpenData, OpenDataError, verifyRawDataSignature } from '../crypto/open-data.js';
 import type { Store, UserRecord, SessionRecord, PhoneRecord } from '../store/index.js';
 import type { AccessTokenManager } from '../wechat/access-token.js';
 import { WechatError, type WechatClient } from '../wechat/client.js';
-import { AppError, badParameter, badToken, fromWechatError } from './errors.js';
+import { AppError, badParameter, badToken, decryptFailed, fromWechatError } from './errors.js';
 
 export interface ServiceDeps {
   appId: string;
@@ -15,6 +15,11 @@ export interface ServiceDeps {
   now: () => number;
   tokenTtlSeconds: number;
   staleKeyGraceSeconds: number;
+  /** Failed decryptions a session may have within decryptFailureWindowSeconds; one more revokes its token. 0 = off. */
+  decryptFailureBudget: number;
+  decryptFailureWindowSeconds: number;
+  /** Where a revocation is reported (no token, key or data in it). */
+  onRevoked?: (info: { openid: string; failures: number; windowSeconds: number }) => void;
   randomBytes?: (n: number) => Buffer;
 }
 
@@ -30,6 +35,19 @@ export function hashToken(token: string): string {
 }
 
 const PROFILE_KEYS = ['nickName', 'gender', 'language', 'city', 'province', 'country', 'avatarUrl'] as const;
+
+// Every open-data failure (bad padding, not JSON, not an object, another app's watermark, another user's openId, a
+// missing field, a wrong signature, a wrong length) is the one decrypt_failed: telling them apart is a padding oracle.
+
+interface EncryptedBody {
+  encryptedData: string;
+  iv: string;
+  rawData?: string;
+  signature?: string;
+}
+
+/** A session with the count of its failed decryptions in the current window. */
+type CountedSession = SessionRecord & { decryptFailures?: { count: number; since: number } };
 
 export function createService(deps: ServiceDeps) {
   const { store, wechat, now, appId } = deps;
@@ -47,37 +65,28 @@ export function createService(deps: ServiceDeps) {
   const rand = deps.randomBytes ?? pooled;
   const ttlMs = deps.tokenTtlSeconds * 1000;
   const graceMs = deps.staleKeyGraceSeconds * 1000;
+  const windowMs = deps.decryptFailureWindowSeconds * 1000;
   // Concurrent logins with one code share one upstream call and one answer (a code is single-use at WeChat: a
   // second call would get 40163 and a client retrying a slow login would fail its own first attempt).
   const loginsInFlight = new Map<string, Promise<{ token: string; expiresIn: number }>>();
 
-  // openid -> the session_key (and unionid) this process last read or wrote for the user. A login whose key from
-  // WeChat equals it cannot be a rotation (keys are never reused), so the user record needs neither a read nor a
-  // write: one store round trip per login instead of three. Any other answer goes to the store, which stays the
-  // authority when several instances share it.
-  const knownKeys = new Map<string, string>();
-  const KNOWN_KEYS_MAX = 50_000;
-  const remember = (u: UserRecord) => {
-    if (knownKeys.size >= KNOWN_KEYS_MAX) knownKeys.delete(knownKeys.keys().next().value as string);
-    knownKeys.set(u.openid, `${u.sessionKey}|${u.unionid ?? ''}`);
-  };
-
-  async function updateUser(s: { openid: string; sessionKey: string; unionid?: string }, t: number) {
-    if (knownKeys.get(s.openid) === `${s.sessionKey}|${s.unionid ?? ''}`) return;
-    const existing = await store.users.get(s.openid);
-    let user: UserRecord | undefined;
-    if (!existing) {
-      user = { openid: s.openid, sessionKey: s.sessionKey, createdAt: t, updatedAt: t };
+  /**
+   * The user's key record after a code2Session answer, or undefined when the stored one already says the same.
+   * Runs inside the store's atomic update, so a concurrent login on another instance is never overwritten with what
+   * was read before it. Profile and phone live in records of their own: a login never writes them back.
+   */
+  function nextUser(cur: UserRecord | undefined, s: { openid: string; sessionKey: string; unionid?: string }, t: number) {
+    if (!cur) {
+      const user: UserRecord = { openid: s.openid, sessionKey: s.sessionKey, createdAt: t, updatedAt: t };
       if (s.unionid) user.unionid = s.unionid;
-    } else if (existing.sessionKey !== s.sessionKey) {
-      // WeChat rotated the key: keep the one it replaced, with the time, for the stale-key grace period.
-      user = { ...existing, sessionKey: s.sessionKey, previousSessionKey: existing.sessionKey, keyRotatedAt: t, updatedAt: t };
-      if (s.unionid) user.unionid = s.unionid;
-    } else if (s.unionid && existing.unionid !== s.unionid) {
-      user = { ...existing, unionid: s.unionid, updatedAt: t };
+      return user;
     }
-    if (user) await store.users.set(s.openid, user);
-    remember(user ?? existing!);
+    if (cur.sessionKey !== s.sessionKey) {
+      // WeChat rotated the key: keep the one it replaced, with the time, for the stale-key grace period.
+      return { ...cur, sessionKey: s.sessionKey, previousSessionKey: cur.sessionKey, keyRotatedAt: t, updatedAt: t, ...(s.unionid ? { unionid: s.unionid } : {}) };
+    }
+    if (s.unionid && cur.unionid !== s.unionid) return { ...cur, unionid: s.unionid, updatedAt: t };
+    return undefined;
   }
 
   async function doLogin(code: string) {
@@ -90,7 +99,9 @@ export function createService(deps: ServiceDeps) {
     const t = now();
     const token = rand(32).toString('base64url');
     const session: SessionRecord = { openid: s.openid, createdAt: t, expiresAt: t + ttlMs };
-    await Promise.all([updateUser(s, t), store.sessions.set(hashToken(token), session, ttlMs)]);
+    // The user record is read and, when WeChat's answer changes it or it is missing (a store that lost data), written
+    // in the same step as the session: a login never answers a token whose user is not stored.
+    await Promise.all([store.users.update(s.openid, (cur) => nextUser(cur, s, t)), store.sessions.set(hashToken(token), session, ttlMs)]);
     return { token, expiresIn: deps.tokenTtlSeconds };
   }
 
@@ -109,57 +120,84 @@ export function createService(deps: ServiceDeps) {
     const session = await store.sessions.get(tokenHash);
     if (!session || session.expiresAt <= now()) throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
     const user = await store.users.get(session.openid);
-    if (!user) {
-      // The record is gone (deleted, or evicted by a Redis under memory pressure): the next login must write it again.
-      knownKeys.delete(session.openid);
-      throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
-    }
+    if (!user) throw badToken('invalid_token', 'token unknown, expired or revoked; log in again');
     return { tokenHash, session, user };
   }
 
   const previousAccepted = (user: UserRecord) =>
     user.previousSessionKey !== undefined && user.keyRotatedAt !== undefined && now() - user.keyRotatedAt < graceMs;
 
-  function decrypt(user: UserRecord, encryptedData: string, iv: string) {
-    return decryptWithKeyHistory({
-      encryptedData,
-      iv,
-      appId,
-      sessionKey: user.sessionKey,
-      previousSessionKey: user.previousSessionKey,
-      previousAccepted: previousAccepted(user),
-    }).data;
-  }
-
-  function checkSignature(user: UserRecord, rawData: string, signature: string) {
-    if (verifyRawDataSignature(rawData, user.sessionKey, signature)) return;
-    if (user.previousSessionKey && verifyRawDataSignature(rawData, user.previousSessionKey, signature)) {
-      if (previousAccepted(user)) return;
-      throw new OpenDataError('stale_session_key');
-    }
-    throw new OpenDataError('bad_signature');
-  }
-
-  function checkOpenid(auth: Authenticated, data: Record<string, unknown>) {
+  /** The decrypted data says nothing about identity that disagrees with code2Session's answer for this session. */
+  function sameUser(user: UserRecord, data: Record<string, unknown>) {
     const openId = data.openId ?? data.openid;
-    if (openId !== undefined && openId !== auth.user.openid) throw new OpenDataError('openid_mismatch');
+    if (openId !== undefined && openId !== user.openid) return false;
+    const unionId = data.unionId ?? data.unionid;
+    if (unionId !== undefined && user.unionid !== undefined && unionId !== user.unionid) return false;
+    return true;
   }
 
-  async function userinfo(auth: Authenticated, body: { encryptedData: string; iv: string; rawData?: string; signature?: string }) {
+  /**
+   * Decrypts and checks open data under the session's key and, when that fails, under the key it replaced. Data
+   * that is whole and valid under the previous key is a real decryption: accepted during the grace period, then
+   * stale_session_key. Every other failure is the one decrypt_failed answer and counts against the session's budget.
+   */
+  async function open(auth: Authenticated, body: EncryptedBody, accept: (data: Record<string, unknown>) => boolean) {
+    // Malformed base64 is refused (201) before any key is used: that says nothing about the key.
+    const data = decodeOpenDataBase64(body.encryptedData, 'encryptedData');
+    const iv = decodeOpenDataBase64(body.iv, 'iv');
+    const { user } = auth;
+    const check = (sessionKey: string) => (obj: Record<string, unknown>) =>
+      sameUser(user, obj) &&
+      accept(obj) &&
+      (body.rawData === undefined || verifyRawDataSignature(body.rawData, sessionKey, body.signature ?? ''));
+    const current = openOpenData({ data, iv, appId, sessionKey: user.sessionKey, accept: check(user.sessionKey) });
+    if (current) return current;
+    if (user.previousSessionKey) {
+      const previous = openOpenData({ data, iv, appId, sessionKey: user.previousSessionKey, accept: check(user.previousSessionKey) });
+      if (previous) {
+        if (previousAccepted(user)) return previous;
+        throw new OpenDataError('stale_session_key');
+      }
+    }
+    await countFailure(auth);
+    throw decryptFailed();
+  }
+
+  /** One more failed decryption for this session; past the budget the token is revoked and the caller gets 203. */
+  async function countFailure(auth: Authenticated) {
+    const budget = deps.decryptFailureBudget;
+    if (budget <= 0) return;
+    const t = now();
+    const left = auth.session.expiresAt - t;
+    if (left <= 0) return;
+    const after = (await store.sessions.update(
+      auth.tokenHash,
+      (cur) => {
+        if (!cur) return undefined;
+        const c = cur as CountedSession;
+        const f = c.decryptFailures && t - c.decryptFailures.since < windowMs ? c.decryptFailures : { count: 0, since: t };
+        return { ...c, decryptFailures: { count: f.count + 1, since: f.since } } as SessionRecord;
+      },
+      left,
+    )) as CountedSession | undefined;
+    const failures = after?.decryptFailures?.count ?? budget + 1;
+    if (failures <= budget) return;
+    await store.sessions.delete(auth.tokenHash);
+    deps.onRevoked?.({ openid: auth.user.openid, failures, windowSeconds: deps.decryptFailureWindowSeconds });
+    throw badToken('invalid_token', 'token revoked after repeated data that could not be decrypted; log in again');
+  }
+
+  async function userinfo(auth: Authenticated, body: EncryptedBody) {
     if ((body.rawData === undefined) !== (body.signature === undefined)) {
       throw badParameter('rawData and signature go together: send both or neither');
     }
-    if (body.rawData !== undefined) checkSignature(auth.user, body.rawData, body.signature!);
-    const data = decrypt(auth.user, body.encryptedData, body.iv);
-    checkOpenid(auth, data);
+    const data = await open(auth, body, () => true);
     const profile: Record<string, unknown> = {};
     for (const k of PROFILE_KEYS) if (data[k] !== undefined) profile[k] = data[k];
-    const t = now();
-    const user: UserRecord = { ...auth.user, profile, updatedAt: t };
-    if (typeof data.unionId === 'string' && data.unionId) user.unionid = data.unionId;
-    await store.users.set(user.openid, user);
-    const out: Record<string, unknown> = { openId: user.openid, ...profile };
-    if (user.unionid) out.unionId = user.unionid;
+    await store.profiles.set(auth.user.openid, { profile, updatedAt: now() });
+    // Identity is code2Session's: the openId and unionId answered are the session's, never the ciphertext's.
+    const out: Record<string, unknown> = { openId: auth.user.openid, ...profile };
+    if (auth.user.unionid) out.unionId = auth.user.unionid;
     return out;
   }
 
@@ -171,37 +209,35 @@ export function createService(deps: ServiceDeps) {
     if (byCode) {
       let info;
       try {
-        info = await deps.accessTokens.withToken((accessToken) => wechat.getPhoneNumber({ accessToken, code: body.code! }));
+        // The session's openid goes along: WeChat refuses (40003) a phone code that belongs to another user.
+        info = await deps.accessTokens.withToken((accessToken) => wechat.getPhoneNumber({ accessToken, code: body.code!, openid: auth.user.openid }));
       } catch (err) {
+        if (err instanceof WechatError && err.kind === 'business' && err.errcode === 40003) {
+          throw new AppError(202, 403, 'phone_code_mismatch', "the phone code belongs to another user than this session's", { errcode: 40003 });
+        }
         // A refused phone code (40029, expired, used) is the client's code problem: 202, like a refused login code.
         throw err instanceof WechatError ? fromWechatError(err, 'code') : err;
       }
-      if (info.watermark.appid !== appId) throw new OpenDataError('watermark_appid_mismatch', `got ${info.watermark.appid || 'none'}`);
+      if (info.watermark.appid !== appId) throw decryptFailed();
       rec = { phoneNumber: info.phoneNumber, purePhoneNumber: info.purePhoneNumber, countryCode: info.countryCode };
     } else {
       if (body.encryptedData === undefined || body.iv === undefined) throw badParameter('encryptedData and iv go together', 'missing_parameter');
-      const data = decrypt(auth.user, body.encryptedData, body.iv);
-      if (typeof data.phoneNumber !== 'string' || typeof data.purePhoneNumber !== 'string') {
-        throw new OpenDataError('bad_json', 'no phoneNumber in the decrypted data');
-      }
-      rec = { phoneNumber: data.phoneNumber, purePhoneNumber: data.purePhoneNumber, countryCode: String(data.countryCode ?? '') };
+      const data = await open(auth, { encryptedData: body.encryptedData, iv: body.iv }, (d) => typeof d.phoneNumber === 'string' && typeof d.purePhoneNumber === 'string');
+      rec = { phoneNumber: data.phoneNumber as string, purePhoneNumber: data.purePhoneNumber as string, countryCode: String(data.countryCode ?? '') };
     }
-    await store.users.set(auth.user.openid, { ...auth.user, phone: rec, updatedAt: now() });
+    await store.phones.set(auth.user.openid, { ...rec, updatedAt: now() });
     return rec;
   }
 
-  function werun(auth: Authenticated, body: { encryptedData: string; iv: string }) {
-    const data = decrypt(auth.user, body.encryptedData, body.iv);
-    if (!Array.isArray(data.stepInfoList)) throw new OpenDataError('bad_json', 'no stepInfoList in the decrypted data');
+  async function werun(auth: Authenticated, body: EncryptedBody) {
+    const data = await open(auth, { encryptedData: body.encryptedData, iv: body.iv }, (d) => Array.isArray(d.stepInfoList));
     return { stepInfoList: data.stepInfoList as { timestamp: number; step: number }[] };
   }
 
-  function shareinfo(auth: Authenticated, body: { encryptedData: string; iv: string }) {
-    const data = decrypt(auth.user, body.encryptedData, body.iv);
-    // getShareInfo says openGId; getGroupEnterInfo says opengid (protocol.md 5d).
-    const gid = data.openGId ?? data.opengid;
-    if (typeof gid !== 'string') throw new OpenDataError('bad_json', 'no openGId in the decrypted data');
-    return { openGId: gid };
+  async function shareinfo(auth: Authenticated, body: EncryptedBody) {
+    // getShareInfo says openGId; getGroupEnterInfo says opengid (https://developers.weixin.qq.com/miniprogram/dev/api/share/wx.getShareInfo.html).
+    const data = await open(auth, { encryptedData: body.encryptedData, iv: body.iv }, (d) => typeof (d.openGId ?? d.opengid) === 'string');
+    return { openGId: (data.openGId ?? data.opengid) as string };
   }
 
   async function logout(auth: Authenticated) {
@@ -222,17 +258,22 @@ export function createService(deps: ServiceDeps) {
     return { valid: true };
   }
 
-  function me(auth: Authenticated) {
+  async function me(auth: Authenticated) {
     const u = auth.user;
+    const [profile, phone] = await Promise.all([store.profiles.get(u.openid), store.phones.get(u.openid)]);
+    // Records written before profile and phone had their own namespaces kept them inside the user record.
+    const legacy = u as UserRecord & { profile?: Record<string, unknown>; phone?: PhoneRecord };
     const out: Record<string, unknown> = {
       openid: u.openid,
       createdAt: u.createdAt,
-      updatedAt: u.updatedAt,
+      updatedAt: Math.max(u.updatedAt, profile?.updatedAt ?? 0, phone?.updatedAt ?? 0),
       session: { createdAt: auth.session.createdAt, expiresAt: auth.session.expiresAt },
     };
     if (u.unionid) out.unionid = u.unionid;
-    if (u.profile) out.profile = u.profile;
-    if (u.phone) out.phone = u.phone;
+    const p = profile?.profile ?? legacy.profile;
+    if (p) out.profile = p;
+    const ph = phone ? { phoneNumber: phone.phoneNumber, purePhoneNumber: phone.purePhoneNumber, countryCode: phone.countryCode } : legacy.phone;
+    if (ph) out.phone = ph;
     return out;
   }
 

@@ -30,7 +30,10 @@ export const FIXTURE_KINDS = {
 } as const;
 export type FixtureKind = keyof typeof FIXTURE_KINDS;
 
-/** Expected refusal per negative kind: the names the reference backend answers with (openDataErrorName). */
+/**
+ * Expected refusal per negative kind: the precise reason, as `wxlogin decrypt` names it (openDataErrorName). A server
+ * must not answer these apart (a padding oracle): the reference backend says decrypt_failed for all but stale keys.
+ */
 export const FIXTURE_ERRORS = {
   wrong_key: 'bad_padding',
   stale_key: 'stale_session_key',

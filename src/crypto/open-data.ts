@@ -139,6 +139,79 @@ export function decryptOpenData(input: {
   return result;
 }
 
+/** Strict standard base64 to bytes (the same rules as decryptOpenData); throws OpenDataError('bad_base64'). */
+export function decodeOpenDataBase64(input: string, field: string): Buffer {
+  return decodeBase64(input, field);
+}
+
+const ZERO_BLOCK = Buffer.alloc(16);
+
+/**
+ * Opens open data the way a server that attackers talk to must: one outcome, the object or undefined, and the same
+ * work whatever was wrong. A server that answers differently (or measurably later) for bad PKCS#7 padding than for
+ * plaintext that is not JSON hands out a padding oracle: with a valid token and no key, CBC-R builds ciphertext that
+ * decrypts to any plaintext under that user's session_key. So a wrong iv or ciphertext length is replaced by a dummy
+ * of the right size, the padding is checked without branching on its bytes, the text is decoded and parsed whether or
+ * not the padding held, and every later check runs too. `accept` is the caller's own check of the object (watermark
+ * openId, required fields); it runs whenever the text parsed to an object. decryptOpenData keeps the precise reasons
+ * for offline tools.
+ */
+export function openOpenData(input: {
+  data: Buffer;
+  iv: Buffer;
+  sessionKey: string;
+  appId: string;
+  accept?: (obj: Record<string, unknown>) => boolean;
+}): Record<string, unknown> | undefined {
+  let ok = 1;
+  let key: Buffer = ZERO_BLOCK;
+  try {
+    key = sessionKeyBytes(input.sessionKey);
+  } catch {
+    ok = 0;
+  }
+  let iv: Buffer = input.iv;
+  if (iv.length !== 16) {
+    ok = 0;
+    iv = ZERO_BLOCK;
+  }
+  let data: Buffer = input.data;
+  if (data.length === 0 || data.length % 16 !== 0) {
+    ok = 0;
+    const whole = Buffer.alloc(Math.max(16, Math.ceil(data.length / 16) * 16));
+    data.copy(whole);
+    data = whole;
+  }
+  const decipher = createDecipheriv('aes-128-cbc', key, iv);
+  decipher.setAutoPadding(false);
+  const plain = decipher.update(data);
+  const n = plain.length;
+  // PKCS#7 over 16-byte blocks, checked over all of the last 16 bytes with arithmetic instead of branches.
+  const pad = plain[n - 1]!;
+  let bad = ((pad - 1) >>> 31) | ((16 - pad) >>> 31);
+  for (let i = 2; i <= 16; i++) {
+    const inPad = ((pad - i) >>> 31) ^ 1; // 1 while i <= pad
+    const diff = plain[n - i]! ^ pad;
+    bad |= inPad & ((diff | -diff) >>> 31);
+  }
+  ok &= bad ^ 1;
+  const end = n - pad * (bad ^ 1);
+  let obj: unknown;
+  try {
+    obj = JSON.parse(utf8.decode(plain.subarray(0, end)));
+  } catch {
+    ok = 0;
+  }
+  const isObject = obj !== null && typeof obj === 'object' && !Array.isArray(obj);
+  if (!isObject) ok = 0;
+  const record = (isObject ? obj : {}) as Record<string, unknown>;
+  const watermark = record.watermark as { appid?: unknown } | undefined;
+  const appid = watermark !== null && typeof watermark === 'object' ? watermark.appid : undefined;
+  if (appid !== input.appId) ok = 0;
+  if (input.accept && !input.accept(record)) ok = 0;
+  return ok === 1 ? record : undefined;
+}
+
 /** sha1(rawData + session_key) as lowercase hex; the key is the base64 text itself (protocol.md 5a). */
 export function rawDataSignature(rawData: string, sessionKey: string): string {
   return createHash('sha1').update(rawData + sessionKey, 'utf8').digest('hex');

@@ -20,6 +20,15 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--body-limit <bytes>', 'largest request body (env WXLOGIN_BODY_LIMIT; default: 65536)')
     .option('--wechat-timeout <ms>', 'per-attempt timeout for WeChat calls (env WXLOGIN_WECHAT_TIMEOUT_MS; default: 5000)')
     .option('--wechat-retries <n>', 'extra attempts on -1, 5xx and dropped connections (env WXLOGIN_WECHAT_RETRIES; default: 2)')
+    .option('--decrypt-failure-budget <n>', 'failed decryptions a session may have per window before its token is revoked, 0 = off (env WXLOGIN_DECRYPT_FAILURE_BUDGET; default: 5)')
+    .option('--decrypt-failure-window <seconds>', 'the window of that budget (env WXLOGIN_DECRYPT_FAILURE_WINDOW; default: 600)')
+    .option('--data-rate-limit <n>', 'open-data requests per minute per token, 0 = off (env WXLOGIN_DATA_RATE_LIMIT; default: 60)')
+    .option('--wechat-rate-limit <n>', 'WeChat calls (session check, phone by code) per minute per user, 0 = off (env WXLOGIN_WECHAT_RATE_LIMIT; default: 10)')
+    .option('--allow-query-token', 'also accept ?token= on GET /me (env WXLOGIN_ALLOW_QUERY_TOKEN; default: off, a query string ends up in logs)')
+    .option('--request-timeout <ms>', 'a whole request must arrive within this, else 408 (env WXLOGIN_REQUEST_TIMEOUT_MS; default: 30000)')
+    .option('--headers-timeout <ms>', 'request headers must arrive within this (env WXLOGIN_HEADERS_TIMEOUT_MS; default: 10000)')
+    .option('--keep-alive-timeout <ms>', 'an idle keep-alive connection closes after this (env WXLOGIN_KEEP_ALIVE_TIMEOUT_MS; default: 5000)')
+    .option('--max-connections <n>', 'open connections at most (env WXLOGIN_MAX_CONNECTIONS; default: 1024)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent; JSON lines on stderr (env WXLOGIN_LOG_LEVEL; default: info)')
     .addHelpText(
       'after',

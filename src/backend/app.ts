@@ -102,9 +102,16 @@ const reqSerializer = (req: { method: string; url: string; ip?: string }) => ({
 export async function buildBackend(config: BackendConfig): Promise<FastifyInstance> {
   const now = config.now ?? Date.now;
   const ownStore = typeof config.store === 'string';
-  const store = typeof config.store === 'string' ? await openStore(config.store, { dataDir: config.dataDir, now }) : config.store;
+  // The store warns while it opens (a database file others can read), before the app and its logger exist.
+  const warnings: string[] = [];
+  const store =
+    typeof config.store === 'string'
+      ? await openStore(config.store, { dataDir: config.dataDir, now, onWarning: (m) => warnings.push(m) })
+      : config.store;
   try {
-    return await build(config, store, ownStore, now);
+    const app = await build(config, store, ownStore, now);
+    for (const m of warnings) app.log.warn(m);
+    return app;
   } catch (err) {
     if (ownStore) await store.close().catch(() => undefined);
     throw err;

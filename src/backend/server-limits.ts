@@ -55,12 +55,16 @@ export const DRAIN_DEFAULTS: DrainBounds = { maxBytes: 8 * 1024 * 1024, maxMs: 5
  * and maxMs, before the socket is closed.
  */
 export function drainRefusedBodies(app: FastifyInstance, bounds: DrainBounds = DRAIN_DEFAULTS) {
+  const draining = new WeakSet<Socket>();
   app.addHook('onSend', async (req, reply, payload) => {
     if (reply.statusCode !== 413) return payload;
     reply.header('connection', 'close');
     const raw = req.raw;
+    // app.inject() has no real socket (no destroySoon): nothing to drain there.
     const socket = raw.socket as (Socket & { destroySoon?: () => void }) | null;
     if (raw.complete || !socket || socket.destroyed || typeof socket.destroySoon !== 'function') return payload;
+    if (draining.has(socket)) return payload;
+    draining.add(socket);
 
     const nodeDestroySoon = socket.destroySoon;
     let bodyDone = false;

@@ -2,6 +2,9 @@
 // decryptions, identity from code2Session only, per-token and per-user limits, WeChat's detail kept from clients,
 // tokens out of query strings, and user records that concurrent writes cannot roll back.
 import { createCipheriv } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -303,6 +306,25 @@ describe('user records under concurrent writes', () => {
       const { app, store } = await backend({ dataRateLimitPerMinute: 0, decryptFailureBudget: 0 });
       mock.control.client.authorize({ user: 'alice', scope: 'scope.werun' });
       await rounds([app], store, 40);
+    } finally {
+      mock = m;
+    }
+  });
+
+  it('the same from two instances on one SQLite file', async () => {
+    const rotating = await startMock({ sessionKey: { rotation: 'always' } });
+    cleanups.push(() => rotating.close());
+    const m = mock;
+    mock = rotating;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'wxsec-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const stores = [await openStore(`sqlite://${join(dir, 'b.sqlite')}`), await openStore(`sqlite://${join(dir, 'b.sqlite')}`)];
+      cleanups.push(async () => Promise.all(stores.map((s) => s.close())));
+      const apps: FastifyInstance[] = [];
+      for (const s of stores) apps.push((await backend({ store: s, dataRateLimitPerMinute: 0, decryptFailureBudget: 0 })).app);
+      mock.control.client.authorize({ user: 'alice', scope: 'scope.werun' });
+      await rounds(apps, stores[1]!, 20);
     } finally {
       mock = m;
     }

@@ -22,6 +22,10 @@ const user = (openid: string): UserRecord => ({
   updatedAt: 1,
 });
 
+/** A user record that counts in updatedAt. */
+const counted = (openid: string, n: number): UserRecord => ({ ...user(openid), updatedAt: n });
+const bump = (cur: UserRecord | undefined) => counted(cur?.openid ?? 'n', (cur?.updatedAt ?? 0) + 1);
+
 for (const b of backends) {
   describe(`store contract: ${b.name}`, () => {
     let clock = 1_700_000_000_000;
@@ -99,6 +103,102 @@ for (const b of backends) {
       }
     });
 
+    it.skipIf(!b.enabled)('profiles and phones: namespaces of their own, keyed by openid, pruned like the rest', async () => {
+      const s = await open();
+      const profile = { profile: { nickName: 'n', avatarUrl: 'https://a/b' }, updatedAt: 5 };
+      const phone = { phoneNumber: '+86 13800138000', purePhoneNumber: '13800138000', countryCode: '86', updatedAt: 6 };
+      await Promise.all([s.users.set('o1', user('o1')), s.profiles.set('o1', profile), s.phones.set('o1', phone)]);
+      expect(await s.profiles.get('o1')).toEqual(profile);
+      expect(await s.phones.get('o1')).toEqual(phone);
+      expect(await s.users.get('o1')).toEqual(user('o1'));
+      expect(await s.profiles.delete('o1')).toBe(true);
+      expect(await s.profiles.get('o1')).toBeUndefined();
+      expect(await s.phones.get('o1')).toEqual(phone);
+      await s.profiles.set('brief', profile, 10);
+      await s.phones.set('brief', phone, 10);
+      clock += 11;
+      const pruned = await s.prune();
+      if (b.name !== 'redis') expect(pruned).toBe(2);
+      expect(await s.profiles.get('brief')).toBeUndefined();
+      expect(await s.phones.get('o1')).toEqual(phone);
+    });
+
+    it.skipIf(!b.enabled)('update: creates, changes, or leaves a record; resolves to what is stored', async () => {
+      const s = await open();
+      const seen: (UserRecord | undefined)[] = [];
+      expect(await s.users.update('u', (cur) => (seen.push(cur), counted('u', 1)))).toEqual(counted('u', 1));
+      expect(seen).toEqual([undefined]);
+      expect(await s.users.get('u')).toEqual(counted('u', 1));
+      expect(await s.users.update('u', bump)).toEqual(counted('u', 2));
+      expect(await s.users.get('u')).toEqual(counted('u', 2));
+      // undefined, or the very object it was given: nothing is written, and the current value comes back
+      expect(await s.users.update('u', () => undefined)).toEqual(counted('u', 2));
+      expect(await s.users.update('u', (cur) => cur)).toEqual(counted('u', 2));
+      expect(await s.users.update('absent', () => undefined)).toBeUndefined();
+      expect(await s.users.get('absent')).toBeUndefined();
+      expect(await s.users.delete('absent')).toBe(false);
+      await expect(s.users.update('u', (cur) => cur, 0)).rejects.toThrow(StoreError);
+      if (b.name !== 'memory') {
+        const other = await openStore(lastUri, { now, prefix: lastPrefix });
+        opened.push(other);
+        expect(await other.users.get('u')).toEqual(counted('u', 2));
+      }
+    });
+
+    it.skipIf(!b.enabled)('update: an expired record is absent to fn; ttlMs expires what it writes; writing nothing keeps the TTL', async () => {
+      const s = await open();
+      await s.sessions.set('k', { openid: 'o', createdAt: clock, expiresAt: clock + 1000 }, 1000);
+      clock += 1000;
+      let seen: unknown = 'not called';
+      await s.sessions.update('k', (cur) => ((seen = cur), undefined));
+      expect(seen).toBeUndefined();
+      const written = await s.sessions.update('k', () => ({ openid: 'o2', createdAt: clock, expiresAt: clock + 500 }), 500);
+      expect(written?.openid).toBe('o2');
+      clock += 499;
+      // fn returns the record it got: no write, so the 500 ms TTL stands
+      expect((await s.sessions.update('k', (cur) => cur))?.openid).toBe('o2');
+      expect((await s.sessions.get('k'))?.openid).toBe('o2');
+      clock += 1;
+      expect(await s.sessions.get('k')).toBeUndefined();
+    });
+
+    it.skipIf(!b.enabled)('update: an error thrown by fn comes back as is, and nothing is written', async () => {
+      const s = await open();
+      await s.users.set('u', counted('u', 1));
+      const boom = new TypeError('boom');
+      await expect(
+        s.users.update('u', () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await s.users.get('u')).toEqual(counted('u', 1));
+      expect(await s.users.update('u', bump)).toEqual(counted('u', 2));
+    });
+
+    it.skipIf(!b.enabled)('update: updates issued together apply one after the other, each on the result of the one before', async () => {
+      const s = await open();
+      const seen: (number | undefined)[] = [];
+      const counting = (cur: UserRecord | undefined) => (seen.push(cur?.updatedAt), bump(cur));
+      await s.users.set('u', counted('u', 10));
+      const [a, c, d] = await Promise.all([s.users.update('u', counting), s.users.update('u', counting), s.users.update('u', counting)]);
+      expect(seen).toEqual([10, 11, 12]);
+      expect([a?.updatedAt, c?.updatedAt, d?.updatedAt]).toEqual([11, 12, 13]);
+      expect((await s.users.get('u'))?.updatedAt).toBe(13);
+    });
+
+    it.skipIf(!b.enabled)('update: 200 concurrent increments of one record lose none', async () => {
+      const s = await open();
+      const results = await Promise.all(Array.from({ length: 200 }, () => s.users.update('n', bump)));
+      expect((await s.users.get('n'))?.updatedAt).toBe(200);
+      // each call saw a different value: every increment happened once, on the one before
+      expect(new Set(results.map((r) => r?.updatedAt)).size).toBe(200);
+      if (b.name !== 'memory') {
+        const other = await openStore(lastUri, { now, prefix: lastPrefix });
+        opened.push(other);
+        expect((await other.users.get('n'))?.updatedAt).toBe(200);
+      }
+    });
+
     it.skipIf(!b.enabled)('lock: one holder at a time, released or expired', async () => {
       const s = await open();
       const release = await s.lock('refresh', 60_000);
@@ -148,6 +248,18 @@ describe('store URIs', () => {
     await s.users.set('o', user('o'));
     expect(existsSync(p)).toBe(true);
     expect(existsSync(`${p}-wal`)).toBe(true);
+    await s.close();
+  });
+  it('sqlite://:memory: writes, updates and prunes through its one connection', async () => {
+    let t = 1000;
+    const s = await openStore('sqlite://:memory:', { now: () => t });
+    await s.users.set('o', user('o'));
+    expect(await s.users.update('o', (cur) => ({ ...cur!, updatedAt: 2 }))).toMatchObject({ updatedAt: 2 });
+    expect((await s.users.get('o'))?.updatedAt).toBe(2);
+    await s.sessions.set('s', { openid: 'o', createdAt: t, expiresAt: t + 10 }, 10);
+    t += 10;
+    expect(await s.prune()).toBe(1);
+    await expect(s.ping(1000)).resolves.toBeUndefined();
     await s.close();
   });
   it('a Redis that is not there is a clear error', async () => {

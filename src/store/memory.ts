@@ -1,0 +1,70 @@
+// The in-memory engine (tests, `memory://`): one Map per namespace, private to its handle.
+import Keyv from 'keyv';
+import type {
+  AccessTokenRecord,
+  Namespace,
+  NamespaceName,
+  PhoneRecordStored,
+  ProfileRecord,
+  SessionRecord,
+  Store,
+  UserRecord,
+} from './contract.js';
+import { JSON_CODEC, keyvKey, localLocks, wrap } from './namespace.js';
+
+export function openMemory(now: () => number, prefix: string): Store {
+  const maps = new Map<NamespaceName, Map<string, unknown>>();
+  const ns = <T>(name: NamespaceName): Namespace<T> => {
+    const map = new Map<string, unknown>();
+    maps.set(name, map);
+    const namespace = `${prefix}_${name}`;
+    const keyv = new Keyv({ store: map, namespace, throwOnErrors: true, ...JSON_CODEC });
+    return wrap<T>(keyv, now, {
+      // Read, compute and write in one synchronous stretch: nothing else can run in between, so no lock is needed.
+      async update(key, step) {
+        const k = keyvKey(namespace, key);
+        const cur = map.get(k);
+        const next = step(typeof cur === 'string' ? cur : undefined);
+        if (next !== undefined) map.set(k, next);
+      },
+    });
+  };
+  const store: Store = {
+    kind: 'memory',
+    sessions: ns<SessionRecord>('sessions'),
+    users: ns<UserRecord>('users'),
+    tokens: ns<AccessTokenRecord>('tokens'),
+    profiles: ns<ProfileRecord>('profiles'),
+    phones: ns<PhoneRecordStored>('phones'),
+    lock: localLocks(now),
+    async prune() {
+      let n = 0;
+      const t = now();
+      for (const map of maps.values()) {
+        for (const [k, raw] of map) {
+          // keyv serialises Map entries as JSON text: {"value":{"v":...,"e":...},"expires":...}
+          const e = expiryOf(raw);
+          if (e !== undefined && e <= t) {
+            map.delete(k);
+            n++;
+          }
+        }
+      }
+      return n;
+    },
+    async ping() {},
+    async close() {
+      for (const m of maps.values()) m.clear();
+    },
+  };
+  return store;
+}
+
+function expiryOf(raw: unknown): number | undefined {
+  try {
+    const obj = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { value?: { e?: unknown } };
+    return typeof obj?.value?.e === 'number' ? obj.value.e : undefined;
+  } catch {
+    return undefined;
+  }
+}

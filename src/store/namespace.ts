@@ -1,0 +1,144 @@
+// One keyv namespace seen through the store's contract: expiry on the injected clock, engine failures as
+// StoreUnavailableError, and update() as a step on the raw stored text that each engine runs atomically.
+import { randomBytes } from 'node:crypto';
+import type Keyv from 'keyv';
+import { guard, StoreError, StoreUnavailableError, type Namespace } from './contract.js';
+
+/** What keyv holds: the value and its expiry on the injected clock. */
+interface Boxed<T> {
+  v: T;
+  e?: number;
+}
+
+// Records are plain JSON (no Buffers, no Dates): JSON.stringify/parse are several times cheaper than keyv's default
+// serializer with its reviver, and this is the login hot path.
+export const JSON_CODEC = {
+  serialize: (data: unknown) => JSON.stringify(data),
+  deserialize: (data: string) => JSON.parse(data),
+} as const;
+
+/**
+ * Computes the raw text to store from the raw text stored (undefined: absent), or undefined to write nothing. An
+ * engine runs it atomically with respect to every other write of the key, possibly more than once.
+ */
+export type RawStep = (raw: string | undefined) => string | undefined;
+
+export interface RawUpdater {
+  /** key is the caller's key (the engine adds its namespace); ttlMs is the TTL of a written value, for engines that expire by themselves. */
+  update(key: string, step: RawStep, ttlMs: number | undefined): Promise<void>;
+}
+
+/** The key keyv stores for `key` in namespace `ns` when it prefixes keys itself (memory, SQLite). */
+export function keyvKey(ns: string, key: string): string {
+  // keyv leaves a key alone when it already carries the prefix; do the same so update() and get() meet.
+  return key.startsWith(`${ns}:`) ? key : `${ns}:${key}`;
+}
+
+/** fn threw: its error goes back to the caller of update() as is, not as a store failure. */
+class UpdateFnError extends Error {
+  constructor(readonly original: unknown) {
+    super('update fn threw');
+  }
+}
+
+/** The value in a raw record as get() would return it, or undefined when absent or expired. */
+function decode<T>(raw: string | undefined, now: number): T | undefined {
+  if (raw === undefined) return undefined;
+  const data = JSON_CODEC.deserialize(raw) as { value?: Boxed<T> | null; expires?: number } | null;
+  const box = data?.value;
+  if (box === undefined || box === null) return undefined;
+  // keyv's own expiry is on the real clock; get() goes through keyv, so honour it too.
+  if (typeof data!.expires === 'number' && Date.now() > data!.expires) return undefined;
+  if (box.e !== undefined && box.e <= now) return undefined;
+  return box.v;
+}
+
+/** The raw record keyv itself would store for set(value, ttlMs), so get() reads what update() wrote. */
+function encode<T>(value: T, ttlMs: number | undefined, now: number): string {
+  const box: Boxed<T> = ttlMs === undefined ? { v: value } : { v: value, e: now + ttlMs };
+  return JSON_CODEC.serialize({ value: box, expires: ttlMs === undefined ? undefined : Date.now() + ttlMs });
+}
+
+function checkTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && !(ttlMs > 0)) throw new StoreError(`ttl must be positive, got ${ttlMs}`);
+}
+
+export function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespace<T> {
+  return {
+    async get(key) {
+      const box = (await guard(keyv.get(key))) as Boxed<T> | undefined;
+      if (box === undefined || box === null) return undefined;
+      if (box.e !== undefined && box.e <= now()) {
+        await guard(keyv.delete(key));
+        return undefined;
+      }
+      return box.v;
+    },
+    async set(key, value, ttlMs) {
+      if (ttlMs === undefined) {
+        await guard(keyv.set(key, { v: value } satisfies Boxed<T>));
+        return;
+      }
+      checkTtl(ttlMs);
+      await guard(keyv.set(key, { v: value, e: now() + ttlMs } satisfies Boxed<T>, ttlMs));
+    },
+    async delete(key) {
+      return guard(keyv.delete(key));
+    },
+    async update(key, fn, ttlMs) {
+      checkTtl(ttlMs);
+      let result: T | undefined;
+      const step: RawStep = (text) => {
+        const current = decode<T>(text, now());
+        let next: T | undefined;
+        try {
+          next = fn(current);
+        } catch (err) {
+          throw new UpdateFnError(err);
+        }
+        // The last call is the one that counted: an engine that retries calls step again.
+        if (next === undefined || next === current) {
+          result = current;
+          return undefined;
+        }
+        result = next;
+        return encode(next, ttlMs, now());
+      };
+      try {
+        await raw.update(key, step, ttlMs);
+      } catch (err) {
+        if (err instanceof UpdateFnError) throw err.original;
+        throw err instanceof StoreError ? err : new StoreUnavailableError(err);
+      }
+      return result;
+    },
+  };
+}
+
+/** Runs tasks of one key one after another (in this process), so they do not make each other retry. */
+export function keyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <R>(key: string, task: () => Promise<R>): Promise<R> => {
+    const prev = tails.get(key) ?? Promise.resolve();
+    const run = prev.then(task, task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
+export function localLocks(now: () => number) {
+  const held = new Map<string, { id: string; until: number }>();
+  return async (name: string, ttlMs: number) => {
+    const cur = held.get(name);
+    if (cur && cur.until > now()) return undefined;
+    const id = randomBytes(8).toString('hex');
+    held.set(name, { id, until: now() + ttlMs });
+    return async () => {
+      if (held.get(name)?.id === id) held.delete(name);
+    };
+  };
+}

@@ -1,0 +1,461 @@
+// The SQLite engine (the default): one file in WAL mode, read through keyv's connection, written through a connection
+// of its own that groups the writes of concurrent requests into one transaction (group commit).
+import Keyv from 'keyv';
+import type { Database, Statement } from 'sqlite3';
+import {
+  StoreError,
+  StoreUnavailableError,
+  withTimeout,
+  type AccessTokenRecord,
+  type Namespace,
+  type NamespaceName,
+  type PhoneRecordStored,
+  type ProfileRecord,
+  type SessionRecord,
+  type Store,
+  type UserRecord,
+  NAMESPACES,
+} from './contract.js';
+import { JSON_CODEC, keyvKey, localLocks, wrap, type RawStep } from './namespace.js';
+import { prepareSqliteFiles, type PreparedFiles } from './sqlite-files.js';
+
+export interface SqliteOptions {
+  now: () => number;
+  prefix: string;
+  busyTimeoutMs: number;
+  warn: (message: string) => void;
+}
+
+export async function openSqlite(path: string, o: SqliteOptions): Promise<Store> {
+  const { now, prefix, busyTimeoutMs } = o;
+  const { default: KeyvSqlite } = await import('@keyv/sqlite');
+  const cannotOpen = (err: unknown) =>
+    new StoreError(`cannot open SQLite store at ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  let files: PreparedFiles | undefined;
+  try {
+    files = path === ':memory:' ? undefined : await prepareSqliteFiles(path, o.warn);
+  } catch (err) {
+    throw cannotOpen(err);
+  }
+  const table = `${prefix.replace(/[^a-zA-Z0-9_]/g, '_')}_kv`;
+  // One connection shared by the namespaces (keyv prefixes each key with its namespace); busyTimeout lets two
+  // processes on one file wait for each other instead of failing with SQLITE_BUSY at once.
+  const inner: SqliteInner = new KeyvSqlite({ uri: `sqlite://${path}`, table, busyTimeout: busyTimeoutMs });
+  try {
+    // WAL: a write appends to the log instead of rewriting pages and syncing each time; synchronous=NORMAL is the
+    // setting SQLite recommends with WAL (durable across process crashes, not power loss).
+    await inner.query('PRAGMA journal_mode=WAL');
+    await inner.query('PRAGMA synchronous=NORMAL');
+  } catch (err) {
+    await inner.disconnect().catch(() => undefined);
+    throw cannotOpen(err);
+  }
+  // The group commit writes through a connection of its own with its statements prepared once: through keyv's
+  // connection every batch would prepare, run and finalize each statement (three trips to SQLite's thread, and the
+  // prepare was a tenth of the backend's CPU under load). ':memory:' is one database per connection, so it keeps
+  // writing through keyv's.
+  const connect = path === ':memory:' ? undefined : () => openWriter(path, table, busyTimeoutMs);
+  let writer: TxWriter | undefined;
+  try {
+    writer = connect ? await connect() : innerWriter(inner, table);
+    await files?.afterOpen();
+  } catch (err) {
+    await writer?.close().catch(() => undefined);
+    await inner.disconnect().catch(() => undefined);
+    throw cannotOpen(err);
+  }
+  const batcher = groupCommit(inner, writer, connect);
+  const ns = <T>(name: NamespaceName): Namespace<T> => {
+    const namespace = `${prefix}_${name}`;
+    const keyv = new Keyv({ store: batcher.adapter, namespace, throwOnErrors: true, ...JSON_CODEC });
+    return wrap<T>(keyv, now, { update: (key, step) => batcher.update(keyvKey(namespace, key), step) });
+  };
+  return {
+    kind: 'sqlite',
+    sessions: ns<SessionRecord>('sessions'),
+    users: ns<UserRecord>('users'),
+    tokens: ns<AccessTokenRecord>('tokens'),
+    profiles: ns<ProfileRecord>('profiles'),
+    phones: ns<PhoneRecordStored>('phones'),
+    lock: localLocks(now),
+    async prune() {
+      await batcher.flush();
+      let n = 0;
+      for (const name of NAMESPACES) {
+        const rows = (await inner.query(
+          `DELETE FROM ${table} WHERE key LIKE ? AND json_extract(value, '$.value.e') <= ? RETURNING key`,
+          `${prefix}_${name}:%`,
+          now(),
+        )) as unknown[];
+        n += rows.length;
+      }
+      return n;
+    },
+    async ping(timeoutMs) {
+      // keyv's connection serves the reads. The writer does not answer while it waits for another process's write
+      // lock, and writes fail meanwhile: worth reporting too.
+      await withTimeout(Promise.all([inner.query('SELECT 1'), batcher.ping()]), timeoutMs);
+    },
+    async close() {
+      await batcher.flush();
+      await batcher.close();
+      await inner.disconnect();
+    },
+  };
+}
+
+/** The writes of one batch, run in one explicit transaction. */
+interface TxWriter {
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  /**
+   * Undoes a failed batch: resets every statement (a statement left active would keep its implicit transaction open,
+   * and later writes would join it) and rolls back. Throws when the connection may still be inside a transaction.
+   */
+  abort(): Promise<void>;
+  /** The stored rows among the keys of a JSON array. */
+  select(keysJson: string): Promise<{ key: string; value: string }[]>;
+  /** JSON array of [key, value] pairs. */
+  upsert(json: string): Promise<void>;
+  /** JSON array of keys. */
+  remove(json: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const UPSERT = (table: string) =>
+  `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?) AS j WHERE true ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
+const REMOVE = (table: string) => `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
+const SELECT = (table: string) => `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
+
+const noTransaction = (err: unknown) => /no transaction is active/i.test((err as Error)?.message ?? '');
+
+async function openWriter(path: string, table: string, busyTimeoutMs: number): Promise<TxWriter> {
+  const { default: sqlite3 } = await import('sqlite3');
+  const db = await new Promise<Database>((resolve, reject) => {
+    const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+  });
+  const exec = (sql: string) => new Promise<void>((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+  const prepare = (sql: string) =>
+    new Promise<Statement>((resolve, reject) => {
+      const st = db.prepare(sql, (err) => (err ? reject(err) : resolve(st)));
+    });
+  const prepared: Statement[] = [];
+  try {
+    db.configure('busyTimeout', busyTimeoutMs);
+    // synchronous is a setting of the connection: the writer needs it as much as keyv's (journal_mode is the file's).
+    // Checkpoint every 10000 WAL pages (~40 MB) instead of SQLite's 1000: session keys are token hashes, so every
+    // login dirties a random index page, and a longer window lets the many rewrites of one page go back to the
+    // database file as one copy (and one fsync stalls the commit pipeline ten times less often). Commits are durable
+    // in the WAL either way. temp_store=MEMORY: inside an explicit transaction each multi-row statement keeps a
+    // statement journal (the pages it changes, to undo it alone), in a temporary file unless told otherwise; in memory
+    // it costs the batch a third less.
+    await exec('PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY');
+    const st = async (sql: string) => {
+      const s = await prepare(sql);
+      prepared.push(s);
+      return s;
+    };
+    // BEGIN IMMEDIATE takes the write lock up front (waiting up to busyTimeout for another process), so a batch
+    // either gets the whole transaction or fails before writing anything.
+    const begin = await st('BEGIN IMMEDIATE');
+    const commit = await st('COMMIT');
+    const rollback = await st('ROLLBACK');
+    const select = await st(SELECT(table));
+    const upsert = await st(UPSERT(table));
+    const remove = await st(REMOVE(table));
+    const one = await st('SELECT 1');
+    const run = (s: Statement, params: unknown[] = []) =>
+      new Promise<void>((resolve, reject) => s.run(params, (err) => (err ? reject(err) : resolve())));
+    return {
+      begin: () => run(begin),
+      commit: () => run(commit),
+      async abort() {
+        await Promise.all(prepared.map((s) => new Promise<void>((r) => s.reset(() => r()))));
+        try {
+          await run(rollback);
+        } catch (err) {
+          if (!noTransaction(err)) throw err;
+        } finally {
+          await new Promise<void>((r) => rollback.reset(() => r()));
+        }
+      },
+      select: (json) =>
+        new Promise((resolve, reject) => select.all([json], (err, rows) => (err ? reject(err) : resolve(rows as { key: string; value: string }[])))),
+      upsert: (json) => run(upsert, [json]),
+      remove: (json) => run(remove, [json]),
+      ping: () => new Promise<void>((resolve, reject) => one.get((err) => (err ? reject(err) : resolve()))),
+      async close() {
+        await Promise.all(prepared.map((s) => new Promise<void>((r) => s.finalize(() => r()))));
+        await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+      },
+    };
+  } catch (err) {
+    await Promise.all(prepared.map((s) => new Promise<void>((r) => s.finalize(() => r()))));
+    db.close();
+    throw err;
+  }
+}
+
+/** ':memory:' writes through keyv's own connection (a second connection would be a second, empty database). */
+function innerWriter(inner: SqliteInner, table: string): TxWriter {
+  const q = async (sql: string, ...params: unknown[]) => {
+    await inner.query(sql, ...params);
+  };
+  return {
+    begin: () => q('BEGIN IMMEDIATE'),
+    commit: () => q('COMMIT'),
+    async abort() {
+      try {
+        await q('ROLLBACK');
+      } catch (err) {
+        if (!noTransaction(err)) throw err;
+      }
+    },
+    select: async (json) => (await inner.query(SELECT(table), json)) as { key: string; value: string }[],
+    upsert: (json) => q(UPSERT(table), json),
+    remove: (json) => q(REMOVE(table), json),
+    ping: () => q('SELECT 1'),
+    async close() {},
+  };
+}
+
+interface SqliteInner {
+  query(sql: string, ...params: unknown[]): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  clear(): Promise<void>;
+  disconnect(): Promise<void>;
+  on(event: string, fn: (...a: unknown[]) => void): unknown;
+  namespace?: string;
+  opts: unknown;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** One operation in an entry whose value depends on what the database holds: a set or delete, or an update's step. */
+type Op = { write: string | null } | { step: RawStep; waiter: Waiter };
+
+/**
+ * What the next batch does to one key. known: a set or delete came first, so the key's final value is `value`
+ * whatever the database holds (null: deleted). Otherwise `ops` start with an update, which reads the stored value
+ * inside the batch's transaction, and apply in order.
+ */
+type Entry = { known: true; value: string | null } | { known: false; ops: Op[] };
+
+/**
+ * Group commit: the writes of one event-loop turn go to SQLite together, in one explicit transaction (BEGIN
+ * IMMEDIATE ... COMMIT), instead of one statement and one commit each: under concurrent logins this cuts the cost of a
+ * write several times. Reads see writes still waiting in the batch; a write's promise settles when its batch is
+ * committed, so an acknowledged write is on disk (in the WAL). A batch that fails (another process held the write
+ * lock past the busy timeout, a full disk) is rolled back as a whole and every one of its writers gets a
+ * StoreUnavailableError; the next batch starts from a clean connection.
+ */
+function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promise<TxWriter>) | undefined) {
+  let writer: TxWriter | undefined = first;
+  let pending = new Map<string, Entry>();
+  let waiters: Waiter[] = [];
+  let scheduled = false;
+  let writing: Promise<void> | undefined;
+
+  let closed = false;
+  let pinging: Promise<void> | undefined;
+
+  async function writerFor(): Promise<TxWriter> {
+    if (closed) throw new StoreUnavailableError(new Error('the store is closed'));
+    if (!writer) writer = await connect!();
+    return writer;
+  }
+
+  async function commitBatch(w: TxWriter, batch: Map<string, Entry>): Promise<void> {
+    await w.begin();
+    const reads: string[] = [];
+    for (const [k, e] of batch) if (!e.known) reads.push(k);
+    const stored = new Map<string, string>();
+    if (reads.length) for (const row of await w.select(JSON.stringify(reads))) stored.set(row.key, row.value);
+    const sets: [string, string][] = [];
+    const dels: string[] = [];
+    for (const [k, e] of batch) {
+      if (e.known) {
+        if (e.value === null) dels.push(k);
+        else sets.push([k, e.value]);
+        continue;
+      }
+      // Inside the transaction, holding the write lock: no other process can change the key until COMMIT, so an
+      // update's step sees the latest value and its write cannot be lost.
+      let cur = stored.get(k);
+      let changed = false;
+      for (const op of e.ops) {
+        if ('write' in op) {
+          cur = op.write ?? undefined;
+          changed = true;
+          continue;
+        }
+        let next: string | undefined;
+        try {
+          next = op.step(cur);
+        } catch (err) {
+          op.waiter.reject(err);
+          continue;
+        }
+        if (next !== undefined) {
+          cur = next;
+          changed = true;
+        }
+      }
+      if (!changed) continue;
+      if (cur === undefined) dels.push(k);
+      else sets.push([k, cur]);
+    }
+    if (sets.length) await w.upsert(JSON.stringify(sets));
+    if (dels.length) await w.remove(JSON.stringify(dels));
+    await w.commit();
+  }
+
+  async function runBatch(batch: Map<string, Entry>): Promise<void> {
+    const w = await writerFor();
+    try {
+      await commitBatch(w, batch);
+    } catch (err) {
+      try {
+        await w.abort();
+      } catch {
+        // The connection may still be inside the failed transaction: never write through it again.
+        if (connect) {
+          writer = undefined;
+          await w.close().catch(() => undefined);
+        }
+      }
+      throw err;
+    }
+  }
+
+  // One batch in flight at a time; whatever arrives meanwhile goes into the next one. Idle, a write waits one turn of
+  // the event loop; under load, batches grow by themselves without a timer.
+  function flushNow(): void {
+    scheduled = false;
+    if (writing || pending.size === 0) return;
+    const batch = pending;
+    const ws = waiters;
+    pending = new Map();
+    waiters = [];
+    writing = runBatch(batch).then(
+      () => ws.forEach((w) => w.resolve()),
+      (err) => {
+        const e = new StoreUnavailableError(err);
+        ws.forEach((w) => w.reject(e));
+      },
+    );
+    void writing.then(() => {
+      writing = undefined;
+      flushNow();
+    });
+  }
+
+  function schedule(): Promise<void> {
+    if (!scheduled && !writing) {
+      scheduled = true;
+      setImmediate(flushNow);
+    }
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  }
+
+  function enqueue(key: string, value: string | null): Promise<void> {
+    const e = pending.get(key);
+    if (e && !e.known) e.ops.push({ write: value });
+    else pending.set(key, { known: true, value });
+    return schedule();
+  }
+
+  /** What a read returns for a key of the next batch: its last set or delete, or undefined when there is none. */
+  function pendingWrite(key: string): { value: string | null } | undefined {
+    const e = pending.get(key);
+    if (!e) return undefined;
+    if (e.known) return { value: e.value };
+    for (let i = e.ops.length - 1; i >= 0; i--) {
+      const op = e.ops[i]!;
+      if ('write' in op) return { value: op.write };
+    }
+    return undefined;
+  }
+
+  const adapter = {
+    opts: inner.opts,
+    get namespace() {
+      return inner.namespace;
+    },
+    set namespace(v: string | undefined) {
+      inner.namespace = v;
+    },
+    on: (event: string, fn: (...a: unknown[]) => void) => inner.on(event, fn),
+    async get(key: string) {
+      const w = pendingWrite(key);
+      if (w) return w.value === null ? undefined : w.value;
+      return inner.get(key);
+    },
+    async set(key: string, value: string) {
+      await enqueue(key, value);
+      return true;
+    },
+    async delete(key: string) {
+      const existed = (await adapter.get(key)) !== undefined;
+      await enqueue(key, null);
+      return existed;
+    },
+    async clear() {
+      await flush();
+      await inner.clear();
+    },
+  };
+
+  async function flush(): Promise<void> {
+    while (writing || pending.size > 0) {
+      if (!writing) flushNow();
+      await writing;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  return {
+    adapter,
+    flush,
+    /** Runs step on the key's value as the batch will have left it, atomically with every other write of the key. */
+    async update(key: string, step: RawStep): Promise<void> {
+      const e = pending.get(key);
+      if (e?.known) {
+        // The key's value is already decided by this batch (read-your-writes): step runs on it now, and its result is
+        // committed with the batch. step may throw: then nothing is written and the batch goes on without it.
+        const next = step(e.value ?? undefined);
+        if (next !== undefined) e.value = next;
+        return schedule();
+      }
+      return await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const waiter: Waiter = {
+          resolve: () => settled || ((settled = true), resolve()),
+          reject: (err) => settled || ((settled = true), reject(err)),
+        };
+        const op: Op = { step, waiter };
+        if (e) e.ops.push(op);
+        else pending.set(key, { known: false, ops: [op] });
+        schedule().then(waiter.resolve, waiter.reject);
+      });
+    },
+    /** One ping at a time: while the writer waits for another process's lock, each would hold a thread of the pool. */
+    ping(): Promise<void> {
+      pinging ??= writerFor()
+        .then((w) => w.ping())
+        .finally(() => {
+          pinging = undefined;
+        });
+      return pinging;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (writer) await writer.close();
+      writer = undefined;
+    },
+  };
+}

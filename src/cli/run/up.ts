@@ -27,7 +27,8 @@ export interface UpResult {
 export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack }> {
   const dataDir = resolve(o.dataDir);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // It holds the session store: only this user may read it (the store warns about a directory others can read).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new CliError(`cannot create the data directory ${dataDir}: ${err instanceof Error ? err.message : err}`, { code: 'io' });
   }

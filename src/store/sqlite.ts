@@ -115,16 +115,29 @@ interface TxWriter {
   abort(): Promise<void>;
   /** The stored rows among the keys of a JSON array. */
   select(keysJson: string): Promise<{ key: string; value: string }[]>;
-  /** JSON array of [key, value] pairs. */
-  upsert(json: string): Promise<void>;
+  /**
+   * Writes a JSON array of [key, value] pairs in one statement. A key named in `expectJson` (an object of key to the
+   * stored text expected, or null for "absent") is written only when the database holds what is expected; the answer
+   * lists the keys written.
+   */
+  write(rowsJson: string, expectJson: string): Promise<string[]>;
   /** JSON array of keys. */
   remove(json: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-const UPSERT = (table: string) =>
-  `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?) AS j WHERE true ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
+// One statement for the sets and compare-and-sets of a batch. The expectation of a key is looked up in ?2 by a quoted
+// JSON path label (keys with a '"' or a backslash never take this path); json_type is NULL where the key has none
+// (an unconditional set), 'null' where it must be absent (insert only) and 'text' where it must hold that text.
+const WRITE = (table: string) => {
+  const at = `'$."' || excluded.key || '"'`;
+  return (
+    `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?1) AS j WHERE true ` +
+    `ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE json_type(?2, ${at}) IS NULL ` +
+    `OR (json_type(?2, ${at}) = 'text' AND ${table}.value = json_extract(?2, ${at})) RETURNING key`
+  );
+};
 const REMOVE = (table: string) => `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
 const SELECT = (table: string) => `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
 
@@ -162,7 +175,7 @@ async function openWriter(path: string, table: string, busyTimeoutMs: number): P
     const commit = await st('COMMIT');
     const rollback = await st('ROLLBACK');
     const select = await st(SELECT(table));
-    const upsert = await st(UPSERT(table));
+    const write = await st(WRITE(table));
     const remove = await st(REMOVE(table));
     const one = await st('SELECT 1');
     const run = (s: Statement, params: unknown[] = []) =>
@@ -182,7 +195,10 @@ async function openWriter(path: string, table: string, busyTimeoutMs: number): P
       },
       select: (json) =>
         new Promise((resolve, reject) => select.all([json], (err, rows) => (err ? reject(err) : resolve(rows as { key: string; value: string }[])))),
-      upsert: (json) => run(upsert, [json]),
+      write: (rows, expect) =>
+        new Promise((resolve, reject) =>
+          write.all([rows, expect], (err, got) => (err ? reject(err) : resolve((got as { key: string }[]).map((r) => r.key)))),
+        ),
       remove: (json) => run(remove, [json]),
       ping: () => new Promise<void>((resolve, reject) => one.get((err) => (err ? reject(err) : resolve()))),
       async close() {
@@ -213,7 +229,7 @@ function innerWriter(inner: SqliteInner, table: string): TxWriter {
       }
     },
     select: async (json) => (await inner.query(SELECT(table), json)) as { key: string; value: string }[],
-    upsert: (json) => q(UPSERT(table), json),
+    write: async (rows, expect) => ((await inner.query(WRITE(table), rows, expect)) as { key: string }[]).map((r) => r.key),
     remove: (json) => q(REMOVE(table), json),
     ping: () => q('SELECT 1'),
     async close() {},
@@ -240,10 +256,18 @@ type Op = { write: string | null } | { step: RawStep; waiter: Waiter };
 
 /**
  * What the next batch does to one key. known: a set or delete came first, so the key's final value is `value`
- * whatever the database holds (null: deleted). Otherwise `ops` start with an update, which reads the stored value
- * inside the batch's transaction, and apply in order.
+ * whatever the database holds (null: deleted). cas: updates already applied to the text this store last saw for the
+ * key (`expected`, null: absent), written only if the database still holds that; if not, their steps run again as
+ * ops in the next batch. Otherwise `ops` start with an update, which reads the stored value inside the batch's
+ * transaction, and apply in order.
  */
-type Entry = { known: true; value: string | null } | { known: false; ops: Op[] };
+type Entry =
+  | { known: true; value: string | null }
+  | { known: false; cas: { expected: string | null; value: string; steps: { step: RawStep; waiter: Waiter }[] } }
+  | { known: false; cas?: undefined; ops: Op[] };
+
+/** The text this store last read or wrote for a key it updates, so that the next update can try a compare-and-set. */
+const SEEN_MAX = 20_000;
 
 /**
  * Group commit: the writes of one event-loop turn go to SQLite together, in one explicit transaction (BEGIN
@@ -256,6 +280,7 @@ type Entry = { known: true; value: string | null } | { known: false; ops: Op[] }
 function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promise<TxWriter>) | undefined) {
   let writer: TxWriter | undefined = first;
   let pending = new Map<string, Entry>();
+  const seen = new Map<string, string>();
   let waiters: Waiter[] = [];
   let scheduled = false;
   let writing: Promise<void> | undefined;
@@ -269,18 +294,37 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
     return writer;
   }
 
-  async function commitBatch(w: TxWriter, batch: Map<string, Entry>): Promise<void> {
-    await w.begin();
+  /**
+   * Writes one batch; answers the compare-and-sets that did not hold (their steps go to the next batch). A batch of
+   * sets and compare-and-sets only is one statement, atomic by itself; one that deletes, or has updates that must read
+   * the stored value first, runs in BEGIN IMMEDIATE ... COMMIT, holding the write lock while it reads.
+   */
+  async function commitBatch(w: TxWriter, batch: Map<string, Entry>): Promise<Map<string, Entry>> {
     const reads: string[] = [];
-    for (const [k, e] of batch) if (!e.known) reads.push(k);
+    let deletes = false;
+    for (const [k, e] of batch) {
+      if (e.known) deletes ||= e.value === null;
+      else if (!e.cas) reads.push(k);
+    }
+    const tx = deletes || reads.length > 0;
+    if (tx) await w.begin();
     const stored = new Map<string, string>();
     if (reads.length) for (const row of await w.select(JSON.stringify(reads))) stored.set(row.key, row.value);
     const sets: [string, string][] = [];
     const dels: string[] = [];
+    const expect: Record<string, string | null> = {};
+    // What the database holds for each key after the batch, as far as this store knows it.
+    const known = new Map<string, string | null>();
     for (const [k, e] of batch) {
       if (e.known) {
         if (e.value === null) dels.push(k);
         else sets.push([k, e.value]);
+        if (seen.has(k)) known.set(k, e.value);
+        continue;
+      }
+      if (e.cas) {
+        sets.push([k, e.cas.value]);
+        expect[k] = e.cas.expected;
         continue;
       }
       // Inside the transaction, holding the write lock: no other process can change the key until COMMIT, so an
@@ -305,20 +349,38 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
           changed = true;
         }
       }
+      known.set(k, cur ?? null);
       if (!changed) continue;
       if (cur === undefined) dels.push(k);
       else sets.push([k, cur]);
     }
-    if (sets.length) await w.upsert(JSON.stringify(sets));
+    const applied = sets.length ? new Set(await w.write(JSON.stringify(sets), JSON.stringify(expect))) : new Set<string>();
     if (dels.length) await w.remove(JSON.stringify(dels));
-    await w.commit();
+    if (tx) await w.commit();
+    const missed = new Map<string, Entry>();
+    for (const [k, e] of batch) {
+      if (e.known || !e.cas) continue;
+      if (applied.has(k)) known.set(k, e.cas.value);
+      else missed.set(k, e);
+    }
+    for (const [k, v] of known) remember(k, v);
+    for (const k of missed.keys()) seen.delete(k);
+    return missed;
   }
 
-  async function runBatch(batch: Map<string, Entry>): Promise<void> {
+  function remember(key: string, value: string | null) {
+    seen.delete(key);
+    if (value === null) return;
+    if (seen.size >= SEEN_MAX) seen.delete(seen.keys().next().value as string);
+    seen.set(key, value);
+  }
+
+  async function runBatch(batch: Map<string, Entry>): Promise<Map<string, Entry>> {
     const w = await writerFor();
     try {
-      await commitBatch(w, batch);
+      return await commitBatch(w, batch);
     } catch (err) {
+      for (const k of batch.keys()) seen.delete(k);
       try {
         await w.abort();
       } catch {
@@ -342,10 +404,18 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
     pending = new Map();
     waiters = [];
     writing = runBatch(batch).then(
-      () => ws.forEach((w) => w.resolve()),
+      (missed) => {
+        ws.forEach((w) => w.resolve());
+        for (const [k, e] of batch) {
+          if (e.known || !e.cas) continue;
+          if (missed.has(k)) retry(k, e.cas.steps);
+          else e.cas.steps.forEach((s) => s.waiter.resolve());
+        }
+      },
       (err) => {
         const e = new StoreUnavailableError(err);
         ws.forEach((w) => w.reject(e));
+        for (const entry of batch.values()) if (!entry.known && entry.cas) entry.cas.steps.forEach((s) => s.waiter.reject(e));
       },
     );
     void writing.then(() => {
@@ -354,17 +424,43 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
     });
   }
 
-  function schedule(): Promise<void> {
+  function kick(): void {
     if (!scheduled && !writing) {
       scheduled = true;
       setImmediate(flushNow);
     }
+  }
+
+  function schedule(): Promise<void> {
+    kick();
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  }
+
+  /** An op entry for steps that must read the stored value inside a transaction; each waiter settles with its batch. */
+  function asOps(steps: { step: RawStep; waiter: Waiter }[]): Op[] {
+    return steps.map(({ step, waiter }) => {
+      schedule().then(waiter.resolve, waiter.reject);
+      return { step, waiter };
+    });
+  }
+
+  /** Compare-and-set steps whose expectation did not hold: they run again, before anything queued since, reading. */
+  function retry(key: string, steps: { step: RawStep; waiter: Waiter }[]): void {
+    const e = pending.get(key);
+    if (!e) pending.set(key, { known: false, ops: asOps(steps) });
+    // A set or delete queued since comes after them: the steps read the stored value, then it is written.
+    else if (e.known) pending.set(key, { known: false, ops: [...asOps(steps), { write: e.value }] });
+    else if (e.cas) pending.set(key, { known: false, ops: asOps([...steps, ...e.cas.steps]) });
+    else e.ops.unshift(...asOps(steps));
+    kick();
   }
 
   function enqueue(key: string, value: string | null): Promise<void> {
     const e = pending.get(key);
-    if (e && !e.known) e.ops.push({ write: value });
+    if (e && !e.known && e.cas) {
+      // The updates before the set must still run on the stored value (their callers get what they wrote): read it.
+      pending.set(key, { known: false, ops: [...asOps(e.cas.steps), { write: value }] });
+    } else if (e && !e.known) e.ops.push({ write: value });
     else pending.set(key, { known: true, value });
     return schedule();
   }
@@ -374,6 +470,8 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
     const e = pending.get(key);
     if (!e) return undefined;
     if (e.known) return { value: e.value };
+    // A compare-and-set may not hold: until its batch commits, reads see the database.
+    if (e.cas) return undefined;
     for (let i = e.ops.length - 1; i >= 0; i--) {
       const op = e.ops[i]!;
       if ('write' in op) return { value: op.write };
@@ -437,10 +535,51 @@ function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promis
           resolve: () => settled || ((settled = true), resolve()),
           reject: (err) => settled || ((settled = true), reject(err)),
         };
-        const op: Op = { step, waiter };
-        if (e) e.ops.push(op);
-        else pending.set(key, { known: false, ops: [op] });
-        schedule().then(waiter.resolve, waiter.reject);
+        const full = (ops: Op[]) => {
+          const op: Op = { step, waiter };
+          ops.push(op);
+          schedule().then(waiter.resolve, waiter.reject);
+        };
+        if (e?.cas) {
+          // Another update of this batch tries a compare-and-set already: this one builds on its value. A step that
+          // throws on that value may only have been wrong about it: all of them then read the stored value.
+          let next: string | undefined;
+          try {
+            next = step(e.cas.value);
+          } catch {
+            pending.set(key, { known: false, ops: asOps([...e.cas.steps, { step, waiter }]) });
+            kick();
+            return;
+          }
+          if (next !== undefined) e.cas.value = next;
+          e.cas.steps.push({ step, waiter });
+          kick();
+          return;
+        }
+        if (e) return full(e.ops);
+        // First update of the key in this batch: try it on the text this store last saw (or on "absent" for a key
+        // it never updated, a new user's first login), as one compare-and-set in the batch's single statement. Keys
+        // a JSON path label cannot quote, and an update that writes nothing, read inside a transaction instead.
+        const expected = seen.get(key) ?? null;
+        if (!/["\\]/.test(key)) {
+          let next: string | undefined;
+          let guessed = true;
+          try {
+            next = step(expected ?? undefined);
+          } catch {
+            // Perhaps only the guess was wrong (a record it expected is there): read it, and let the step decide.
+            guessed = false;
+          }
+          const value = guessed ? (next ?? expected) : null;
+          if (value !== null) {
+            pending.set(key, { known: false, cas: { expected, value, steps: [{ step, waiter }] } });
+            kick();
+            return;
+          }
+        }
+        const ops: Op[] = [];
+        pending.set(key, { known: false, ops });
+        full(ops);
       });
     },
     /** One ping at a time: while the writer waits for another process's lock, each would hold a thread of the pool. */

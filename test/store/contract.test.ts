@@ -181,7 +181,9 @@ for (const b of backends) {
       const counting = (cur: UserRecord | undefined) => (seen.push(cur?.updatedAt), bump(cur));
       await s.users.set('u', counted('u', 10));
       const [a, c, d] = await Promise.all([s.users.update('u', counting), s.users.update('u', counting), s.users.update('u', counting)]);
-      expect(seen).toEqual([10, 11, 12]);
+      // fn may run more than once (an engine may try it on the value it last saw first): the calls that counted,
+      // the last three, each saw the result of the one before.
+      expect(seen.slice(-3)).toEqual([10, 11, 12]);
       expect([a?.updatedAt, c?.updatedAt, d?.updatedAt]).toEqual([11, 12, 13]);
       expect((await s.users.get('u'))?.updatedAt).toBe(13);
     });

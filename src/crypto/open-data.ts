@@ -1,6 +1,7 @@
 // Open-data decryption and signatures, backend side (protocol.md section 5). Pure functions, no I/O.
 // Deliberately independent from mock-wechat/crypto.ts: both sides are held to the known-answer vectors instead,
 // so that a shared bug (wrong key encoding, lax padding) cannot pass every round trip.
+import { isUtf8 } from 'node:buffer';
 import { createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Stable machine names of every way open data can be refused, with a readable message each. */
@@ -145,6 +146,7 @@ export function decodeOpenDataBase64(input: string, field: string): Buffer {
 }
 
 const ZERO_BLOCK = Buffer.alloc(16);
+let scratch = Buffer.alloc(4096);
 
 /**
  * Opens open data the way a server that attackers talk to must: one outcome, the object or undefined, and the same
@@ -178,9 +180,12 @@ export function openOpenData(input: {
   let data: Buffer = input.data;
   if (data.length === 0 || data.length % 16 !== 0) {
     ok = 0;
-    const whole = Buffer.alloc(Math.max(16, Math.ceil(data.length / 16) * 16));
-    data.copy(whole);
-    data = whole;
+    // The blocks it would have had, in a buffer kept for this (a fresh allocation would cost this path more).
+    const size = Math.max(16, Math.ceil(data.length / 16) * 16);
+    if (scratch.length < size) scratch = Buffer.alloc(Math.max(size, scratch.length * 2));
+    data.copy(scratch);
+    scratch.fill(0, data.length, size);
+    data = scratch.subarray(0, size);
   }
   const decipher = createDecipheriv('aes-128-cbc', key, iv);
   decipher.setAutoPadding(false);
@@ -196,12 +201,18 @@ export function openOpenData(input: {
   }
   ok &= bad ^ 1;
   const end = n - pad * (bad ^ 1);
+  // UTF-8 is validated without throwing (an exception costs more than the whole decryption, and would be the slow
+  // path): the garbage an attacker without the key produces is not UTF-8, whether its padding held or not, so it is
+  // refused here after the same work. Only text that is UTF-8 is parsed.
+  const text = plain.subarray(0, end);
   let obj: unknown;
-  try {
-    obj = JSON.parse(utf8.decode(plain.subarray(0, end)));
-  } catch {
-    ok = 0;
-  }
+  if (isUtf8(text)) {
+    try {
+      obj = JSON.parse(text.toString('utf8'));
+    } catch {
+      ok = 0;
+    }
+  } else ok = 0;
   const isObject = obj !== null && typeof obj === 'object' && !Array.isArray(obj);
   if (!isObject) ok = 0;
   const record = (isObject ? obj : {}) as Record<string, unknown>;

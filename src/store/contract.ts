@@ -120,6 +120,17 @@ export interface OpenStoreOptions {
 export const NAMESPACES = ['sessions', 'users', 'tokens', 'profiles', 'phones'] as const;
 export type NamespaceName = (typeof NAMESPACES)[number];
 
+/** The namespaces of a Store, each made by an engine's own factory. */
+export function namespacesOf(ns: <T>(name: NamespaceName) => Namespace<T>) {
+  return {
+    sessions: ns<SessionRecord>('sessions'),
+    users: ns<UserRecord>('users'),
+    tokens: ns<AccessTokenRecord>('tokens'),
+    profiles: ns<ProfileRecord>('profiles'),
+    phones: ns<PhoneRecordStored>('phones'),
+  };
+}
+
 /** Every failure of the storage engine becomes a StoreUnavailableError, so callers tell it from their own bugs. */
 export async function guard<T>(p: Promise<T>): Promise<T> {
   try {

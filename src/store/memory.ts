@@ -1,15 +1,6 @@
 // The in-memory engine (tests, `memory://`): one Map per namespace, private to its handle.
 import Keyv from 'keyv';
-import type {
-  AccessTokenRecord,
-  Namespace,
-  NamespaceName,
-  PhoneRecordStored,
-  ProfileRecord,
-  SessionRecord,
-  Store,
-  UserRecord,
-} from './contract.js';
+import { namespacesOf, type Namespace, type NamespaceName, type Store } from './contract.js';
 import { JSON_CODEC, keyvKey, localLocks, wrap } from './namespace.js';
 
 export function openMemory(now: () => number, prefix: string): Store {
@@ -31,11 +22,7 @@ export function openMemory(now: () => number, prefix: string): Store {
   };
   const store: Store = {
     kind: 'memory',
-    sessions: ns<SessionRecord>('sessions'),
-    users: ns<UserRecord>('users'),
-    tokens: ns<AccessTokenRecord>('tokens'),
-    profiles: ns<ProfileRecord>('profiles'),
-    phones: ns<PhoneRecordStored>('phones'),
+    ...namespacesOf(ns),
     lock: localLocks(now),
     async prune() {
       let n = 0;

@@ -6,14 +6,10 @@ import {
   StoreError,
   StoreUnavailableError,
   withTimeout,
-  type AccessTokenRecord,
   type Namespace,
   type NamespaceName,
-  type PhoneRecordStored,
-  type ProfileRecord,
-  type SessionRecord,
   type Store,
-  type UserRecord,
+  namespacesOf,
 } from './contract.js';
 import { JSON_CODEC, keyedQueue, wrap } from './namespace.js';
 import { redactUri } from './uri.js';
@@ -108,11 +104,7 @@ export async function openRedis(url: string, now: () => number, prefix: string):
 
   return {
     kind: 'redis',
-    sessions: ns<SessionRecord>('sessions'),
-    users: ns<UserRecord>('users'),
-    tokens: ns<AccessTokenRecord>('tokens'),
-    profiles: ns<ProfileRecord>('profiles'),
-    phones: ns<PhoneRecordStored>('phones'),
+    ...namespacesOf(ns),
     async lock(name, ttlMs) {
       const key = `${prefix}_lock:${name}`;
       const id = randomBytes(8).toString('hex');

@@ -6,15 +6,11 @@ import {
   StoreError,
   StoreUnavailableError,
   withTimeout,
-  type AccessTokenRecord,
   type Namespace,
   type NamespaceName,
-  type PhoneRecordStored,
-  type ProfileRecord,
-  type SessionRecord,
   type Store,
-  type UserRecord,
   NAMESPACES,
+  namespacesOf,
 } from './contract.js';
 import { JSON_CODEC, keyvKey, localLocks, wrap, type RawStep } from './namespace.js';
 import { prepareSqliteFiles, type PreparedFiles } from './sqlite-files.js';
@@ -72,11 +68,7 @@ export async function openSqlite(path: string, o: SqliteOptions): Promise<Store>
   };
   return {
     kind: 'sqlite',
-    sessions: ns<SessionRecord>('sessions'),
-    users: ns<UserRecord>('users'),
-    tokens: ns<AccessTokenRecord>('tokens'),
-    profiles: ns<ProfileRecord>('profiles'),
-    phones: ns<PhoneRecordStored>('phones'),
+    ...namespacesOf(ns),
     lock: localLocks(now),
     async prune() {
       await batcher.flush();

@@ -1,30 +1,22 @@
 // A Redis password in --store (or WXLOGIN_STORE) never reaches the terminal: not the start-up banner of `wxlogin
 // backend` or `wxlogin up`, not their --json line, not an error (Redis unreachable, wrong password, bad URI), not a
 // --verbose stack, not the backend's log lines.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, hasRedisServer, startRedis } from '../store/helpers.js';
 import { BIN, cleanEnv, ensureBuilt, ROOT, run } from './helpers.js';
 
 const PW = 'S3cr3t-Pw_7q';
 const APP = { WX_APPID: 'wx1234567890abcdef', WX_SECRET: 'mocksecret000000000000000000000a', WX_API_BASE: 'http://127.0.0.1:9' };
-const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasRedis = hasRedisServer;
 const dataDir = mkdtempSync(join(tmpdir(), 'wxlogin-store-pw-'));
 
 beforeAll(() => ensureBuilt());
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function expectNoPassword(out: { stdout: string; stderr: string }, pw = PW): void {
   expect(out.stdout).not.toContain(pw);
@@ -123,18 +115,7 @@ describe.skipIf(!hasRedis)('a Redis password in the store URI: Redis with --requ
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PW], { stdio: 'ignore' });
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const up = await new Promise<boolean>((resolve) => {
-        const sock = connect(port, '127.0.0.1');
-        sock.once('connect', () => (sock.destroy(), resolve(true)));
-        sock.once('error', () => (sock.destroy(), resolve(false)));
-      });
-      if (up) break;
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    redis = await startRedis(port, ['--requirepass', PW]);
   });
   afterAll(async () => {
     if (redis && redis.exitCode === null) {

@@ -172,17 +172,15 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
     } else {
       req.log.info({ error: e.error, code: e.code, ...wechatDetail(err) }, 'refused');
     }
-    return reply.status(e.statusCode).send({ code: e.code, msg: e.message, error: e.error, data: e.data });
+    return answer(reply, e);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ code: 404, msg: `no route ${req.method} ${req.url.split('?')[0]}`, error: 'not_found', data: null }),
-  );
+  app.setNotFoundHandler((req, reply) => answer(reply, new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
 
   const limit = c.loginRateLimitPerMinute;
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) =>
-      new AppError(429, 429, 'rate_limited', `too many requests: at most ${ctx.max} a minute here; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+      new AppError('rate_limited', `too many requests: at most ${ctx.max} a minute here; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
   // Per token on the open-data routes, per user where a request costs a call to WeChat: one client cannot spend the
   // app's WeChat quota or hammer the decryption of one session. createRateLimit, not rateLimit: the plugin's own hook
@@ -195,7 +193,7 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
       const r = await check(req);
       if (r.isAllowed || !r.isExceeded) return;
       void reply.header('retry-after', r.ttlInSeconds);
-      throw new AppError(429, 429, 'rate_limited', `too many requests: at most ${r.max} a minute here; retry in ${r.ttlInSeconds} s`);
+      throw new AppError('rate_limited', `too many requests: at most ${r.max} a minute here; retry in ${r.ttlInSeconds} s`);
     };
   };
   const dataLimit = limiter(c.dataRateLimitPerMinute, { keyGenerator: (req) => `t:${req.auth?.tokenHash}` });
@@ -267,7 +265,7 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
       ]);
       return send({ status: 'ok', store: store.kind });
     } catch {
-      return reply.status(503).send({ code: 503, msg: 'the session store is not answering', error: 'store_unavailable', data: null });
+      return answer(reply, new AppError('store_unavailable', 'the session store is not answering'));
     } finally {
       clearTimeout(timer);
     }
@@ -287,6 +285,9 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
   });
   return app;
 }
+
+/** A failure in the envelope, with its status. */
+const answer = (reply: FastifyReply, e: AppError) => reply.status(e.statusCode).send({ code: e.code, msg: e.message, error: e.error, data: e.data });
 
 /** What WeChat said behind a failure (the WechatError itself, or the cause of the AppError made from it), for the log. */
 function wechatDetail(err: unknown) {

@@ -1,4 +1,4 @@
 export { buildBackend, BACKEND_DEFAULTS, type BackendConfig } from './app.js';
 export { backendConfigFromEnv, BACKEND_ENV, ConfigError, DEFAULT_API_BASE, DEFAULT_DATA_DIR, type BackendFlags } from './config.js';
-export { AppError, ENVELOPE_CODES, openDataErrorName, type EnvelopeCode } from './errors.js';
+export { AppError, ENVELOPE_CODES, FAILURES, openDataErrorName, type EnvelopeCode, type FailureName } from './errors.js';
 export { hashToken } from './service.js';

@@ -213,7 +213,7 @@ export function createService(deps: ServiceDeps) {
         info = await deps.accessTokens.withToken((accessToken) => wechat.getPhoneNumber({ accessToken, code: body.code!, openid: auth.user.openid }));
       } catch (err) {
         if (err instanceof WechatError && err.kind === 'business' && err.errcode === 40003) {
-          throw new AppError(202, 403, 'phone_code_mismatch', "the phone code belongs to another user than this session's", { errcode: 40003 });
+          throw new AppError('phone_code_mismatch', "the phone code belongs to another user than this session's", { errcode: 40003 });
         }
         // A refused phone code (40029, expired, used) is the client's code problem: 202, like a refused login code.
         throw err instanceof WechatError ? fromWechatError(err, 'code') : err;
@@ -251,7 +251,7 @@ export function createService(deps: ServiceDeps) {
       );
     } catch (err) {
       if (err instanceof WechatError && err.kind === 'business' && err.errcode === 87009) {
-        throw new AppError(203, 401, 'session_key_expired', 'WeChat no longer accepts this session\'s session_key; log in again', { errcode: 87009 });
+        throw new AppError('session_key_expired', 'WeChat no longer accepts this session\'s session_key; log in again', { errcode: 87009 });
       }
       throw err;
     }

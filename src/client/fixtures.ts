@@ -3,7 +3,8 @@
 // are the backend's own (src/crypto OPEN_DATA_ERRORS), and a test checks every case against src/crypto.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { encryptOpenData, rawDataSignature } from '../../mock-wechat/crypto.js';
-import { ANON_AVATAR } from '../../mock-wechat/state.js';
+// The anonymised profile is WeChat's own output, which the mock plays too: one definition of it.
+import { ANON_AVATAR, ANON_NICKNAME } from '../../mock-wechat/state.js';
 import { createPrng, type Prng } from './prng.js';
 
 export const FIXTURE_FORMAT = 'wxlogin-fixtures/1';
@@ -82,8 +83,6 @@ const PLACES = [
   ['Kowloon', 'Hong Kong', 'CN'],
 ] as const;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
-/** The gray default avatar anonymised user info carries (protocol.md 5e): the mock's own constant. */
-const GRAY_AVATAR = ANON_AVATAR;
 
 const b64 = (b: Buffer) => b.toString('base64');
 
@@ -124,6 +123,124 @@ function makeUser(rng: Prng, appid: string, ts: number) {
   };
 }
 
+/** What the cases of one set share: the seeded source, the user, the session key, and the clock of the watermarks. */
+interface SetContext {
+  rng: Prng;
+  appid: string;
+  /** Another app, for the watermark that names the wrong one. */
+  other: string;
+  sk: string;
+  user: ReturnType<typeof makeUser>;
+  /** The next watermark timestamp (each case 37 s after the one before). */
+  tick(): number;
+  key(): string;
+  iv(): string;
+  /** A classic getUserInfo payload with rawData and its signature (signed with signKey). */
+  classic(sessionKey: string, ivB64: string, plain: Record<string, unknown>, signKey?: string): FixtureInput;
+  /** The phone payload of the set, which the padding_32 case encrypts again. */
+  phone?: Record<string, unknown>;
+}
+
+type Made = [FixtureInput, FixtureCase['expect']];
+
+/** Encrypted under the set's key, with a fresh iv. */
+const sealed = (c: SetContext, plain: Record<string, unknown>): FixtureInput => {
+  const ivB64 = c.iv();
+  return { appid: c.appid, session_key: c.sk, iv: ivB64, encryptedData: encryptOpenData(JSON.stringify(plain), c.sk, ivB64) };
+};
+
+/**
+ * One maker per kind, in the order a set lists them. They draw from the set's seeded source in this order, so a seed
+ * gives the same bytes; a new kind goes at the end of FIXTURE_KINDS (and here) to keep earlier sets unchanged.
+ */
+const MAKERS: Record<FixtureKind, (c: SetContext) => Made> = {
+  userinfo_classic: (c) => [c.classic(c.sk, c.iv(), c.user), { plaintext: c.user }],
+  userinfo_anonymised(c) {
+    const anon = {
+      openId: c.user.openId,
+      nickName: ANON_NICKNAME,
+      gender: 0,
+      language: '',
+      city: '',
+      province: '',
+      country: '',
+      avatarUrl: ANON_AVATAR,
+      unionId: c.user.unionId,
+      watermark: { timestamp: c.tick(), appid: c.appid },
+    };
+    const rawData = JSON.stringify({ nickName: anon.nickName, gender: 0, language: '', city: '', province: '', country: '', avatarUrl: ANON_AVATAR });
+    return [{ ...sealed(c, anon), rawData, signature: rawDataSignature(rawData, c.sk) }, { plaintext: anon }];
+  },
+  phone(c) {
+    const pure = `1${c.rng.pick(['3', '5', '7', '8'])}${c.rng.chars(9, '0123456789')}`;
+    c.phone = { phoneNumber: pure, purePhoneNumber: pure, countryCode: '86', watermark: { timestamp: c.tick(), appid: c.appid } };
+    return [sealed(c, c.phone), { plaintext: c.phone }];
+  },
+  werun(c) {
+    // 31 local (+08:00) midnights ending on the day of the watermark.
+    const wts = c.tick();
+    const lastMidnight = Math.floor((wts + 8 * 3600) / 86_400) * 86_400 - 8 * 3600;
+    const stepInfoList = Array.from({ length: 31 }, (_, i) => ({ timestamp: lastMidnight - (30 - i) * 86_400, step: c.rng.int(20_000) }));
+    const werun = { stepInfoList, watermark: { timestamp: wts, appid: c.appid } };
+    return [sealed(c, werun), { plaintext: werun }];
+  },
+  shareinfo(c) {
+    const share = { openGId: `tG${c.rng.chars(27, ID_ALPHABET)}`, watermark: { timestamp: c.tick(), appid: c.appid } };
+    return [sealed(c, share), { plaintext: share }];
+  },
+  plus_as_space(c) {
+    // Draw ivs until the ciphertext has a "+" to damage (deterministic for a seed).
+    let input = c.classic(c.sk, c.iv(), c.user);
+    while (!input.encryptedData.includes('+')) input = c.classic(c.sk, c.iv(), c.user);
+    return [{ ...input, encryptedData: input.encryptedData.replaceAll('+', ' ') }, { plaintext: c.user }];
+  },
+  wrong_key(c) {
+    const { rawData: _r, signature: _s, ...bare } = c.classic(c.sk, c.iv(), c.user);
+    let wrong = c.key();
+    while (padsValidly(bare.encryptedData, wrong, bare.iv)) wrong = c.key();
+    return [{ ...bare, session_key: wrong }, { error: FIXTURE_ERRORS.wrong_key }];
+  },
+  stale_key(c) {
+    const previous = c.key();
+    const ivS = c.iv();
+    let current = c.key();
+    const encryptedData = encryptOpenData(JSON.stringify(c.user), previous, ivS);
+    while (padsValidly(encryptedData, current, ivS)) current = c.key();
+    return [{ appid: c.appid, session_key: current, iv: ivS, encryptedData, previous_session_key: previous }, { error: FIXTURE_ERRORS.stale_key }];
+  },
+  tampered_ciphertext(c) {
+    const input = sealed(c, c.user);
+    const bytes = Buffer.from(input.encryptedData, 'base64');
+    // Flipping a bit of block 1 garbles block 1 and flips one bit of block 2; the last block (the padding) is
+    // untouched, so only the JSON check can catch it.
+    bytes[3] = bytes[3]! ^ 0x01;
+    return [{ ...input, encryptedData: b64(bytes) }, { error: FIXTURE_ERRORS.tampered_ciphertext }];
+  },
+  other_app_watermark(c) {
+    const ivO = c.iv();
+    const foreign = { ...c.user, watermark: { timestamp: c.tick(), appid: c.other } };
+    return [{ appid: c.appid, session_key: c.sk, iv: ivO, encryptedData: encryptOpenData(JSON.stringify(foreign), c.sk, ivO) }, { error: FIXTURE_ERRORS.other_app_watermark }];
+  },
+  padding_32(c) {
+    // A plaintext whose 32-byte pad exceeds 16, so a strict 16-byte check must refuse it. Trailing spaces keep it
+    // valid JSON; they only move the length to where the 32-byte pad is 17..32.
+    const ivP = c.iv();
+    let plain = JSON.stringify(c.phone);
+    while (Buffer.byteLength(plain) % 32 >= 16) plain += ' ';
+    return [{ appid: c.appid, session_key: c.sk, iv: ivP, encryptedData: encryptPadded(plain, c.sk, ivP, 32) }, { error: FIXTURE_ERRORS.padding_32 }];
+  },
+  truncated(c) {
+    const input = sealed(c, c.user);
+    const full = Buffer.from(input.encryptedData, 'base64');
+    return [{ ...input, encryptedData: b64(full.subarray(0, full.length - 6)) }, { error: FIXTURE_ERRORS.truncated }];
+  },
+  wrong_iv_length(c) {
+    const input = sealed(c, c.user);
+    return [{ ...input, iv: b64(Buffer.from(input.iv, 'base64').subarray(0, 12)) }, { error: FIXTURE_ERRORS.wrong_iv_length }];
+  },
+  bad_signature: (c) => [c.classic(c.sk, c.iv(), c.user, c.key()), { error: FIXTURE_ERRORS.bad_signature }],
+};
+
 /** Yields the cases set by set, so that large counts stream to disk without being held in memory. */
 export function* generateFixtures(o: FixtureOptions = {}): Generator<FixtureCase> {
   const seed = o.seed ?? DEFAULT_FIXTURE_SEED;
@@ -136,154 +253,36 @@ export function* generateFixtures(o: FixtureOptions = {}): Generator<FixtureCase
   const width = String(count).length;
   const key = () => b64(rng.bytes(16));
   const iv = () => b64(rng.bytes(16));
+  const tick = () => (ts += 37);
 
   for (let set = 1; set <= count; set++) {
     const suffix = count === 1 ? '' : `-${String(set).padStart(width, '0')}`;
-    const make = (kind: FixtureKind, input: FixtureInput, expect: FixtureCase['expect']): FixtureCase => ({
-      name: `${kind}${suffix}`,
-      kind,
-      input,
-      expect,
-    });
     const sk = key();
-    const user = makeUser(rng, appid, (ts += 37));
+    const user = makeUser(rng, appid, tick());
     const { watermark: _w, openId: _o, unionId: _u, ...visible } = user;
-    void _w;
-    void _o;
-    void _u;
-
-    const classic = (sessionKey: string, ivB64: string, plain: Record<string, unknown>, signKey = sessionKey) => {
-      const rawData = JSON.stringify(visible);
-      return {
+    const rawData = JSON.stringify(visible);
+    const c: SetContext = {
+      rng,
+      appid,
+      other,
+      sk,
+      user,
+      tick,
+      key,
+      iv,
+      classic: (sessionKey, ivB64, plain, signKey = sessionKey) => ({
         appid,
         session_key: sessionKey,
         iv: ivB64,
         encryptedData: encryptOpenData(JSON.stringify(plain), sessionKey, ivB64),
         rawData,
         signature: rawDataSignature(rawData, signKey),
-      };
+      }),
     };
-
-    // Positive kinds.
-    yield make('userinfo_classic', classic(sk, iv(), user), { plaintext: user });
-
-    const anon = {
-      openId: user.openId,
-      nickName: '微信用户',
-      gender: 0,
-      language: '',
-      city: '',
-      province: '',
-      country: '',
-      avatarUrl: GRAY_AVATAR,
-      unionId: user.unionId,
-      watermark: { timestamp: (ts += 37), appid },
-    };
-    {
-      const ivA = iv();
-      const rawData = JSON.stringify({ nickName: anon.nickName, gender: 0, language: '', city: '', province: '', country: '', avatarUrl: GRAY_AVATAR });
-      yield make(
-        'userinfo_anonymised',
-        { appid, session_key: sk, iv: ivA, encryptedData: encryptOpenData(JSON.stringify(anon), sk, ivA), rawData, signature: rawDataSignature(rawData, sk) },
-        { plaintext: anon },
-      );
+    for (const kind of Object.keys(FIXTURE_KINDS) as FixtureKind[]) {
+      const [input, expect] = MAKERS[kind](c);
+      yield { name: `${kind}${suffix}`, kind, input, expect };
     }
-
-    const pure = `1${rng.pick(['3', '5', '7', '8'])}${rng.chars(9, '0123456789')}`;
-    const phone = { phoneNumber: pure, purePhoneNumber: pure, countryCode: '86', watermark: { timestamp: (ts += 37), appid } };
-    {
-      const ivP = iv();
-      yield make('phone', { appid, session_key: sk, iv: ivP, encryptedData: encryptOpenData(JSON.stringify(phone), sk, ivP) }, { plaintext: phone });
-    }
-
-    // WeRun: 31 local (+08:00) midnights ending on the day of the watermark.
-    const wts = (ts += 37);
-    const lastMidnight = Math.floor((wts + 8 * 3600) / 86_400) * 86_400 - 8 * 3600;
-    const stepInfoList = Array.from({ length: 31 }, (_, i) => ({ timestamp: lastMidnight - (30 - i) * 86_400, step: rng.int(20_000) }));
-    const werun = { stepInfoList, watermark: { timestamp: wts, appid } };
-    {
-      const ivW = iv();
-      yield make('werun', { appid, session_key: sk, iv: ivW, encryptedData: encryptOpenData(JSON.stringify(werun), sk, ivW) }, { plaintext: werun });
-    }
-
-    const share = { openGId: `tG${rng.chars(27, ID_ALPHABET)}`, watermark: { timestamp: (ts += 37), appid } };
-    {
-      const ivS = iv();
-      yield make('shareinfo', { appid, session_key: sk, iv: ivS, encryptedData: encryptOpenData(JSON.stringify(share), sk, ivS) }, { plaintext: share });
-    }
-
-    // "+" turned into spaces: draw ivs until the ciphertext has a "+" to damage (deterministic for a seed).
-    {
-      let input = classic(sk, iv(), user);
-      while (!input.encryptedData.includes('+')) input = classic(sk, iv(), user);
-      yield make('plus_as_space', { ...input, encryptedData: input.encryptedData.replaceAll('+', ' ') }, { plaintext: user });
-    }
-
-    // Negative kinds.
-    {
-      const enc = classic(sk, iv(), user);
-      let wrong = key();
-      while (padsValidly(enc.encryptedData, wrong, enc.iv)) wrong = key();
-      const { rawData: _r, signature: _s, ...bare } = enc;
-      void _r;
-      void _s;
-      yield make('wrong_key', { ...bare, session_key: wrong }, { error: FIXTURE_ERRORS.wrong_key });
-    }
-    {
-      const previous = key();
-      const ivS = iv();
-      let current = key();
-      const encryptedData = encryptOpenData(JSON.stringify(user), previous, ivS);
-      while (padsValidly(encryptedData, current, ivS)) current = key();
-      yield make(
-        'stale_key',
-        { appid, session_key: current, iv: ivS, encryptedData, previous_session_key: previous },
-        { error: FIXTURE_ERRORS.stale_key },
-      );
-    }
-    {
-      const ivT = iv();
-      const bytes = Buffer.from(encryptOpenData(JSON.stringify(user), sk, ivT), 'base64');
-      // Flipping a bit of block 1 garbles block 1 and flips one bit of block 2; the last block (the padding) is
-      // untouched, so only the JSON check can catch it.
-      bytes[3] = bytes[3]! ^ 0x01;
-      yield make('tampered_ciphertext', { appid, session_key: sk, iv: ivT, encryptedData: b64(bytes) }, { error: FIXTURE_ERRORS.tampered_ciphertext });
-    }
-    {
-      const ivO = iv();
-      const foreign = { ...user, watermark: { timestamp: (ts += 37), appid: other } };
-      yield make(
-        'other_app_watermark',
-        { appid, session_key: sk, iv: ivO, encryptedData: encryptOpenData(JSON.stringify(foreign), sk, ivO) },
-        { error: FIXTURE_ERRORS.other_app_watermark },
-      );
-    }
-    {
-      // A plaintext whose 32-byte pad exceeds 16, so a strict 16-byte check must refuse it.
-      const ivP = iv();
-      let plain = JSON.stringify(phone);
-      // Trailing spaces keep it valid JSON; they only move the length to where the 32-byte pad is 17..32.
-      while (Buffer.byteLength(plain) % 32 >= 16) plain += ' ';
-      yield make('padding_32', { appid, session_key: sk, iv: ivP, encryptedData: encryptPadded(plain, sk, ivP, 32) }, { error: FIXTURE_ERRORS.padding_32 });
-    }
-    {
-      const ivC = iv();
-      const full = Buffer.from(encryptOpenData(JSON.stringify(user), sk, ivC), 'base64');
-      yield make(
-        'truncated',
-        { appid, session_key: sk, iv: ivC, encryptedData: b64(full.subarray(0, full.length - 6)) },
-        { error: FIXTURE_ERRORS.truncated },
-      );
-    }
-    {
-      const ivG = iv();
-      yield make(
-        'wrong_iv_length',
-        { appid, session_key: sk, iv: b64(Buffer.from(ivG, 'base64').subarray(0, 12)), encryptedData: encryptOpenData(JSON.stringify(user), sk, ivG) },
-        { error: FIXTURE_ERRORS.wrong_iv_length },
-      );
-    }
-    yield make('bad_signature', classic(sk, iv(), user, key()), { error: FIXTURE_ERRORS.bad_signature });
   }
 }
 

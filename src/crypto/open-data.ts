@@ -1,4 +1,4 @@
-// Open-data decryption and signatures, backend side (protocol.md section 5). Pure functions, no I/O.
+// Open-data decryption and signatures, backend side (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html). Pure functions, no I/O.
 // Deliberately independent from mock-wechat/crypto.ts: both sides are held to the known-answer vectors instead,
 // so that a shared bug (wrong key encoding, lax padding) cannot pass every round trip.
 import { isUtf8 } from 'node:buffer';
@@ -93,7 +93,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * AES-128-CBC decrypt of WeChat open data (getUserInfo, old phone, werun, share info). Strict PKCS#7 over 16-byte
- * blocks (protocol.md 5b: the 32-byte variant of some SDKs does not apply), the plaintext must be a UTF-8 JSON
+ * blocks (the signature page's algorithm; the 32-byte variant of some SDKs does not apply), the plaintext must be a UTF-8 JSON
  * object, and when appId is given the watermark must name it. Throws OpenDataError with a distinct code per failure.
  */
 export function decryptOpenData(input: {
@@ -223,7 +223,7 @@ export function openOpenData(input: {
   return ok === 1 ? record : undefined;
 }
 
-/** sha1(rawData + session_key) as lowercase hex; the key is the base64 text itself (protocol.md 5a). */
+/** sha1(rawData + session_key) as lowercase hex; the key is the base64 text itself (signature.html, 数据签名校验). */
 export function rawDataSignature(rawData: string, sessionKey: string): string {
   return createHash('sha1').update(rawData + sessionKey, 'utf8').digest('hex');
 }
@@ -236,7 +236,7 @@ export function verifyRawDataSignature(rawData: string, sessionKey: string, sign
 }
 
 /**
- * hmac_sha256(body, key = session_key TEXT as UTF-8), lowercase hex (protocol.md 3a/6.4): the login-state signature,
+ * hmac_sha256(body, key = session_key TEXT as UTF-8), lowercase hex (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_checksessionkey): the login-state signature,
  * and with an empty body the checksession/resetusersessionkey signature.
  */
 export function loginStateSignature(sessionKey: string, body = ''): string {

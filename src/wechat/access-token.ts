@@ -1,4 +1,4 @@
-// The app's access token (protocol.md section 2): cached in memory and in the store, refreshed before it expires,
+// The app's access token (https://developers.weixin.qq.com/minigame/dev/api-backend/open-api/access-token/auth.getStableAccessToken.html and cgi-bin/token): cached in memory and in the store, refreshed before it expires,
 // one refresh at a time in this process (a shared promise) and, on Redis, across instances (a SET NX PX lock),
 // because each cgi-bin/token call invalidates the previous token after 5 minutes and counts against a daily quota.
 import type { Store } from '../store/index.js';

@@ -1,4 +1,5 @@
-// Client for WeChat's server API (protocol.md sections 0-4), on undici with an injected dispatcher.
+// Client for WeChat's server API (code2Session, access tokens, checkSessionKey, getPhoneNumber: the pages under
+// https://developers.weixin.qq.com/miniprogram/dev/server/API/), on undici with an injected dispatcher.
 // Request and parse are separate: send() deals with the transport (timeouts, bounded retries with backoff on -1,
 // 5xx and dropped connections), the parse* functions treat the body as hostile (JSON whatever the content type,
 // errcode first, then the shape) and turn wire names into camelCase once.
@@ -49,7 +50,7 @@ export interface AccessTokenResult {
 export interface PhoneInfo {
   phoneNumber: string;
   purePhoneNumber: string;
-  /** Always a string: WeChat's docs disagree on number vs string (protocol.md 4a). */
+  /** Always a string: WeChat's docs disagree on number vs string (api_getphonenumber vs the deprecated client-side page). */
   countryCode: string;
   watermark: { appid: string; timestamp: number };
 }
@@ -253,7 +254,7 @@ export function createWechatClient(opts: WechatClientOptions): WechatClient {
       if (res.status !== 200) throw bad(endpoint, `HTTP ${res.status}`, res.status);
       const json = parseBody(endpoint, res.text, res.status);
       if (json.errcode === -1) {
-        // -1 is "system busy, retry later" (protocol.md section 0); other codes are answers, not accidents.
+        // -1 is "system busy, retry later" (https://developers.weixin.qq.com/doc/channels/API/basics/commErrCode.html); other codes are answers, not accidents.
         last = new WechatError({ errcode: -1, errmsg: String(json.errmsg ?? 'system error'), kind: 'unavailable', endpoint, status: 200 });
         continue;
       }

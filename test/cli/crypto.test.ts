@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, run } from './helpers.js';
 
-// The official decrypt demo vector (protocol.md 6.1) and the signature vectors (6.3, 6.4).
+// The official decrypt demo vector (aes-sample.zip from WeChat's signature page) and the rawData and login-state
+// signature vectors.
 const KEY = 'tiihtNczf5v6AKRyjwEUhQ==';
 const IV = 'r7BXXKkLb8qrSNn05n0qiA==';
 const APPID = 'wx4f4bc4dec97d474b';

@@ -32,7 +32,7 @@ function codeOf(fn: () => unknown): string {
   throw new Error('did not throw');
 }
 
-describe('decryptOpenData: the official demo vector (protocol.md 6.1)', () => {
+describe('decryptOpenData: the official demo vector (aes-sample.zip from signature.html)', () => {
   it('decrypts to exactly the documented plaintext', () => {
     const out = decryptOpenData({ ...DEMO });
     expect(out).toEqual(JSON.parse(DEMO.plaintext));
@@ -145,7 +145,7 @@ describe('every refusal has its own name', () => {
 });
 
 describe('signatures', () => {
-  it('rawData signature vector (protocol.md 6.3)', () => {
+  it('rawData signature vector (sha1(rawData + session_key))', () => {
     expect(rawDataSignature(RAW_SIGNATURE.rawData, RAW_SIGNATURE.sessionKey)).toBe(RAW_SIGNATURE.signature);
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, RAW_SIGNATURE.sessionKey, RAW_SIGNATURE.signature)).toBe(true);
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, RAW_SIGNATURE.sessionKey, RAW_SIGNATURE.signature.toUpperCase())).toBe(true);
@@ -153,7 +153,7 @@ describe('signatures', () => {
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, DEMO.sessionKey, RAW_SIGNATURE.signature)).toBe(false);
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, RAW_SIGNATURE.sessionKey, 'abc')).toBe(false);
   });
-  it('login-state HMAC vector keyed with the session_key text (protocol.md 6.4)', () => {
+  it('login-state HMAC vector keyed with the session_key text (the checkSessionKey page's example)', () => {
     expect(loginStateSignature(HMAC.key, HMAC.message)).toBe(HMAC.hex);
     expect(loginStateSignature(HMAC.key)).toBe(HMAC.emptyHex);
     expect(loginStateSignature(HMAC.key, '')).toBe(HMAC.emptyHex);

@@ -153,7 +153,7 @@ describe('signatures', () => {
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, DEMO.sessionKey, RAW_SIGNATURE.signature)).toBe(false);
     expect(verifyRawDataSignature(RAW_SIGNATURE.rawData, RAW_SIGNATURE.sessionKey, 'abc')).toBe(false);
   });
-  it('login-state HMAC vector keyed with the session_key text (the checkSessionKey page's example)', () => {
+  it('login-state HMAC vector keyed with the session_key text (the checkSessionKey page example)', () => {
     expect(loginStateSignature(HMAC.key, HMAC.message)).toBe(HMAC.hex);
     expect(loginStateSignature(HMAC.key)).toBe(HMAC.emptyHex);
     expect(loginStateSignature(HMAC.key, '')).toBe(HMAC.emptyHex);

@@ -1,9 +1,11 @@
 // The JSON config file of `wxlogin mock --config FILE`: apps, users and policies. Parsed and checked once, with an
 // error that names the file and the exact field, so a typo fails loudly instead of silently using a default.
 import { readFile } from 'node:fs/promises';
-import { adminTokenProblem } from './admin-auth.js';
+import { adminTokenProblem } from './admin/auth.js';
 import { userSeedProblem } from './limits.js';
-import type { MockAppConfig, MockOptions, MockUserSeed } from './types.js';
+import type { MockOptions } from './options.js';
+import type { MockAppConfig } from './state/apps.js';
+import { USER_SEED_KEYS, USER_SEED_STRING_KEYS, type MockUserSeed } from './state/user-schema.js';
 
 export class MockConfigError extends Error {
   constructor(message: string) {
@@ -42,28 +44,12 @@ const TOP = [
   'host',
 ];
 const APP_KEYS = ['appid', 'secret', 'openPlatform'];
-const USER_STRINGS = [
-  'alias',
-  'appid',
-  'openid',
-  'unionid',
-  'nickName',
-  'avatarUrl',
-  'language',
-  'city',
-  'province',
-  'country',
-  'phoneNumber',
-  'purePhoneNumber',
-  'countryCode',
-];
-const USER_KEYS = [...USER_STRINGS, 'gender', 'consent', 'risk'];
 
 export function validateMockConfig(value: unknown, where = 'mock config'): MockFileConfig {
   const fail = (msg: string): never => {
     throw new MockConfigError(`${where}: ${msg}`);
   };
-  const known = (o: Obj, keys: string[], at: string) => {
+  const known = (o: Obj, keys: readonly string[], at: string) => {
     for (const k of Object.keys(o)) {
       if (!keys.includes(k)) fail(`unknown key "${k}"${at ? ` in ${at}` : ''} (allowed: ${keys.join(', ')})`);
     }
@@ -135,8 +121,8 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
     (value.users as unknown[]).forEach((u, i) => {
       const at = `users[${i}]`;
       if (!isObj(u)) return fail(`${at} must be an object`);
-      known(u, USER_KEYS, at);
-      for (const k of USER_STRINGS) text(u, k, `${at}.`);
+      known(u, USER_SEED_KEYS, at);
+      for (const k of USER_SEED_STRING_KEYS) text(u, k, `${at}.`);
       const size = userSeedProblem(u as MockUserSeed);
       if (size) fail(`${at}.${size}`);
       if (u.gender !== undefined && ![0, 1, 2].includes(u.gender as number)) fail(`${at}.gender must be 0, 1 or 2`);

@@ -36,6 +36,22 @@ export interface WeChatErrorBody {
   errmsg: string;
 }
 
+/**
+ * A WeChat-level failure, thrown by a server-API handler (or the state rule it calls). The server face's one error
+ * handler turns it into {errcode, errmsg: `${errmsg} rid: ...`} with HTTP 200, as api.weixin.qq.com answers.
+ */
+export class WeChatError extends Error {
+  readonly errcode: number;
+  /** Replaces ERRMSG[errcode] in the answer (a scripted fault's own text, the 40066 path). */
+  readonly errmsg: string | undefined;
+  constructor(errcode: number, errmsg?: string) {
+    super(errmsg ?? ERRMSG[errcode] ?? 'system error');
+    this.name = 'WeChatError';
+    this.errcode = errcode;
+    this.errmsg = errmsg;
+  }
+}
+
 /** A mistake in a call to the mock's own admin or client-simulator API (not a WeChat-level failure). */
 export class MockUsageError extends Error {
   readonly status: number;

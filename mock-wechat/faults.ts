@@ -4,7 +4,23 @@
 import { MockUsageError } from './errors.js';
 import { FAULT_ERRMSG_MAX, FAULTS_MAX } from './limits.js';
 import type { RandomStream } from './random.js';
-import { FAULT_KINDS, type FaultSpec } from './types.js';
+
+export const FAULT_KINDS = ['errcode', 'latency', 'http5xx', 'drop', 'textPlain'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultSpec {
+  /** A server-API or client-simulator path, or '*' for every server-API path (not the client simulator). */
+  endpoint: string;
+  kind: FaultKind;
+  errcode?: number;
+  errmsg?: string;
+  latencyMs?: number;
+  status?: number;
+  /** How many requests the fault hits. Default 1; with a probability and no times, it never runs out. */
+  times?: number;
+  /** 0..1: each matching request is hit with this probability. */
+  probability?: number;
+}
 
 export interface ActiveFault extends FaultSpec {
   id: string;

@@ -1,7 +1,7 @@
 // Bounds on what callers may make the mock hold, and the defaults of the HTTP server's own guards. The mock is meant
 // to run unattended (CI, a shared box), so every user field, the number of users and every connection is bounded,
 // and going past a bound is a clear 4xx or a refused config, never an out-of-memory crash.
-import type { MockUserSeed } from './types.js';
+import type { MockUserSeed } from './state/user-schema.js';
 
 /**
  * Longest value per user field, in characters. A WeChat nickname is a few dozen characters at most; the rest are
@@ -21,7 +21,7 @@ export const USER_FIELD_LIMITS = {
   phoneNumber: 32,
   purePhoneNumber: 32,
   countryCode: 8,
-} as const satisfies Partial<Record<keyof MockUserSeed, number>>;
+} as const;
 
 /** Per-scope consent decisions per user, and the length of a scope name (wx.authorize scopes are ~30 characters). */
 export const CONSENT_SCOPES_MAX = 32;

@@ -3,6 +3,7 @@
 // --admin-api-basic-auth plays the same part). Checked in constant time over digests, so neither the content nor the
 // length of the token leaks through timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 
 /** Visible ASCII without spaces: what fits in an Authorization header unchanged (RFC 6750 b64token, loosely). */
 const TOKEN_RE = /^[\x21-\x7e]+$/;
@@ -32,3 +33,8 @@ export function createAdminGuard(token: string): (authorization: string | undefi
 export const ADMIN_UNAUTHORIZED = {
   error: 'the admin API requires Authorization: Bearer <admin token> (the token given with --admin-token or adminToken)',
 } as const;
+
+/** The 401 every admin route (known or not) answers without the token. */
+export function refuseUnauthorized(reply: FastifyReply): FastifyReply {
+  return reply.code(401).header('www-authenticate', 'Bearer realm="mock-wechat admin"').send(ADMIN_UNAUTHORIZED);
+}

@@ -1,27 +1,38 @@
 // The client simulator: what the WeChat app does for a user when a mini program calls wx.*. Answers are the wx.*
 // success or fail callback objects. A wx-level failure (a denied scope, a lapsed login) is a normal answer with
 // errMsg "<api>:fail ..."; a mistake in the call to the simulator itself (no user, unknown app) throws
-// MockUsageError, which the HTTP face turns into a 400 with the same errMsg shape.
-import { encryptOpenData, rawDataSignature } from './crypto.js';
-import { MockUsageError } from './errors.js';
-import { ANON_AVATAR, ANON_NICKNAME, SCOPES, type AppRecord, type MockState, type SessionKeyRecord, type UserRecord } from './state.js';
-import type {
-  AuthorizeRequest,
-  ClientRequest,
-  ClientResult,
-  MockClientApi,
-  ShareInfoRequest,
-  UserInfoRequest,
-} from './types.js';
-
-import { CLIENT_APIS, type ClientApiName } from './types.js';
-
-export { CLIENT_APIS, type ClientApiName };
+// MockUsageError, which the client face's error handler turns into a 400 with the same errMsg shape.
+import { encryptOpenData, rawDataSignature } from '../crypto.js';
+import { MockUsageError } from '../errors.js';
+import type { AppRecord, MockState, SessionKeyRecord, UserRecord } from '../state.js';
+import { ANON_AVATAR, ANON_NICKNAME } from '../state/profiles.js';
+import type { UserInfo } from '../state/user-schema.js';
+import { decide, PHONE_CONSENT, prompt, SCOPES } from './consent.js';
+import type { AuthorizeRequest, ClientRequest, ClientResult, MockClientApi, ShareInfoRequest, UserInfoRequest } from './types.js';
 
 const DAY_S = 86_400;
 const CST_S = 8 * 3600;
-/** The consent key for the phone-number button (it is not a wx.authorize scope). */
-export const PHONE_CONSENT = 'phoneNumber';
+
+const fail = (api: string, why: string): ClientResult => ({ errMsg: `${api}:fail ${why}` });
+// The documented lapse message of wx.checkSession
+// (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.checkSession.html); the data APIs fail the
+// same way without a key.
+const relogin = (api: string): ClientResult => fail(api, 'session time out, need relogin');
+
+/** The real profile (`classic`), or the anonymised one WeChat gives since 2022-11. */
+function profile(u: UserRecord, classic: boolean): UserInfo {
+  return classic
+    ? {
+        nickName: u.nickName,
+        gender: u.gender,
+        language: u.language,
+        city: u.city,
+        province: u.province,
+        country: u.country,
+        avatarUrl: u.avatarUrl,
+      }
+    : { nickName: ANON_NICKNAME, gender: 0, language: '', city: '', province: '', country: '', avatarUrl: ANON_AVATAR };
+}
 
 export function createClientApi(state: MockState): MockClientApi {
   function target(body: ClientRequest): { a: AppRecord; u: UserRecord } {
@@ -41,23 +52,7 @@ export function createClientApi(state: MockState): MockClientApi {
     return { a, u };
   }
 
-  const fail = (api: string, why: string): ClientResult => ({ errMsg: `${api}:fail ${why}` });
-  // The documented lapse message of wx.checkSession (wx.checkSession doc); the data APIs fail the same way without a key.
-  const relogin = (api: string): ClientResult => fail(api, 'session time out, need relogin');
-
-  /** Asks the user for a scope the way the authorization dialog does: once; a refusal is remembered, never re-asked. */
-  function prompt(u: UserRecord, scope: string): boolean {
-    const known = u.authSetting[scope];
-    if (known !== undefined) return known;
-    const granted = (u.consent.scopes[scope] ?? u.consent.default) === 'grant';
-    u.authSetting[scope] = granted;
-    return granted;
-  }
-
-  function decide(u: UserRecord, key: string): boolean {
-    return (u.consent.scopes[key] ?? u.consent.default) === 'grant';
-  }
-
+  /** Open data as WeChat hands it over: AES-128-CBC under the user's session_key, with a fresh iv. */
   function seal(k: SessionKeyRecord, payload: unknown): { encryptedData: string; iv: string } {
     const iv = state.newIv();
     return { encryptedData: encryptOpenData(JSON.stringify(payload), k.value, iv), iv };
@@ -65,24 +60,11 @@ export function createClientApi(state: MockState): MockClientApi {
 
   const watermark = (appid: string) => ({ timestamp: Math.floor(state.now() / 1000), appid });
 
-  function profile(u: UserRecord, classic: boolean) {
-    return classic
-      ? {
-          nickName: u.nickName,
-          gender: u.gender,
-          language: u.language,
-          city: u.city,
-          province: u.province,
-          country: u.country,
-          avatarUrl: u.avatarUrl,
-        }
-      : { nickName: ANON_NICKNAME, gender: 0, language: '', city: '', province: '', country: '', avatarUrl: ANON_AVATAR };
-  }
-
   /**
    * getUserInfo and getUserProfile. Anonymised by default (grey avatar, "微信用户", empty region: the shape since
    * 2022-11); `classic` gives the real profile. getUserInfo's encrypted data keeps the real openId/unionId,
-   * getUserProfile's has none (getUserProfile doc).
+   * getUserProfile's has none
+   * (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/user-info/wx.getUserProfile.html).
    */
   function userInfo(api: 'getUserInfo' | 'getUserProfile', body: UserInfoRequest): ClientResult {
     const { u } = target(body);
@@ -144,7 +126,8 @@ export function createClientApi(state: MockState): MockClientApi {
       const k = state.liveKey(u);
       if (!k) return relogin('getPhoneNumber');
       const code = state.mintPhoneCode(u);
-      // The old encrypted payload types countryCode as a string (deprecatedGetPhoneNumber doc).
+      // The old encrypted payload types countryCode as a string
+      // (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/deprecatedGetPhoneNumber.html).
       const data = {
         phoneNumber: u.phoneNumber,
         purePhoneNumber: u.purePhoneNumber,
@@ -178,21 +161,4 @@ export function createClientApi(state: MockState): MockClientApi {
       return { errMsg: 'getShareInfo:ok', ...seal(k, { openGId, watermark: watermark(u.appid) }) };
     },
   };
-}
-
-/** The in-process twin: same answers as HTTP, including the errMsg of a bad call (which HTTP sends with a 400). */
-export function wrapForControl(api: MockClientApi): MockClientApi {
-  const out = {} as Record<ClientApiName, (b: never) => ClientResult>;
-  for (const name of CLIENT_APIS) {
-    const fn = api[name] as (b: never) => ClientResult;
-    out[name] = (b: never) => {
-      try {
-        return fn(b);
-      } catch (err) {
-        if (err instanceof MockUsageError) return { errMsg: `${name}:fail ${err.message}` };
-        throw err;
-      }
-    };
-  }
-  return out as unknown as MockClientApi;
 }

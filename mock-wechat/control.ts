@@ -1,0 +1,77 @@
+// `control`: the mock scripted in-process (tests, the CLI), and the only way the admin API reaches the mock's state.
+import { wrapForControl } from './client/control-twin.js';
+import type { MockClientApi } from './client/types.js';
+import type { ActiveFault, FaultSpec, Faults } from './faults.js';
+import type { Journal, JournalEntry } from './journal.js';
+import type { MockState, SessionKeyRecord } from './state.js';
+import type { MockAppConfig } from './state/apps.js';
+import type { MockUser, MockUserSeed } from './state/user-schema.js';
+
+export interface MockControl {
+  apps(): MockAppConfig[];
+  /** The seed in use (a random one when none was given): pass it back as `seed` to replay the run. */
+  seed(): string;
+  /** The mock clock in ms (base clock plus every advanceClock). */
+  now(): number;
+  advanceClock(seconds: number): number;
+  /** Back to the state right after build: users, codes, keys, tokens, faults, journal, clock and random streams. */
+  reset(): void;
+  addUser(seed: MockUserSeed): MockUser;
+  getUser(openidOrAlias: string, appid?: string): MockUser | undefined;
+  listUsers(appid?: string): MockUser[];
+  /** The user's current session_key, or undefined when none is live. */
+  sessionKey(appid: string, openid: string): string | undefined;
+  addFault(spec: FaultSpec): string;
+  clearFaults(): number;
+  journal(limit?: number): JournalEntry[];
+  client: MockClientApi;
+}
+
+/** What the admin API needs beyond the public control: the live key with its expiry, and the active faults. */
+export interface AdminControl extends MockControl {
+  sessionKeyRecord(appid: string, openid: string): SessionKeyRecord | undefined;
+  listFaults(): ActiveFault[];
+}
+
+export function createControl(state: MockState, faults: Faults, journal: Journal, client: MockClientApi): AdminControl {
+  const sessionKeyRecord = (appid: string, openid: string) => {
+    const u = state.user(appid, openid);
+    return u ? state.liveKey(u) : undefined;
+  };
+  return {
+    apps: () => state.appConfigs.map((a) => ({ ...a })),
+    seed: () => state.seed,
+    now: state.now,
+    advanceClock: (seconds) => state.advance(seconds),
+    reset() {
+      state.reset();
+      faults.clear();
+      journal.clear();
+    },
+    addUser: (seed) => state.toMockUser(state.addUser(seed)),
+    getUser(ref, appid) {
+      const ids = appid === undefined ? [state.defaultAppid(), ...state.appConfigs.map((a) => a.appid)] : [appid];
+      for (const id of ids) {
+        const a = state.app(id);
+        const u = a && state.findUser(a, ref);
+        if (u) return state.toMockUser(u);
+      }
+      return undefined;
+    },
+    listUsers(appid) {
+      const out = [];
+      for (const a of state.apps()) {
+        if (appid !== undefined && a.config.appid !== appid) continue;
+        for (const u of a.byOpenid.values()) out.push(state.toMockUser(u));
+      }
+      return out;
+    },
+    sessionKey: (appid, openid) => sessionKeyRecord(appid, openid)?.value,
+    sessionKeyRecord,
+    addFault: (spec) => faults.add(spec),
+    clearFaults: () => faults.clear(),
+    listFaults: () => faults.list(),
+    journal: (limit) => journal.list(limit),
+    client: wrapForControl(client),
+  };
+}

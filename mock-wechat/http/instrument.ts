@@ -1,0 +1,104 @@
+// What every server-API and client-simulator route shares: scripted faults hit it before the handler, and the journal
+// records it after the answer. The admin API is neither faulted nor journalled.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERRMSG, WeChatError } from '../errors.js';
+import type { ActiveFault, FaultKind, Faults } from '../faults.js';
+import type { Journal, RawEntry } from '../journal.js';
+
+/** Keep at most this much of a raw body in the journal. */
+export const JOURNAL_BODY_CHARS = 2048;
+
+export interface RouteTag {
+  endpoint: string;
+  side: 'server' | 'client';
+  /** The client API's name, for a client-side errcode fault's errMsg. */
+  api?: string;
+}
+
+/** Per-request scratch, kept off fastify's types: the answer (for the journal) and the fault that hit. */
+const RESULT = Symbol('mockResult');
+const FAULT = Symbol('mockFault');
+type Req = FastifyRequest & { [RESULT]?: { errcode?: unknown; errMsg?: unknown }; [FAULT]?: FaultKind };
+
+const GATEWAY_HTML = (status: number) =>
+  `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+
+export function createInstrument(deps: { now: () => number; faults: Faults; journal: Journal }) {
+  const { now, faults, journal } = deps;
+
+  /** Remembers the answer a request got, for the journal's errcode and errMsg. */
+  function note(request: FastifyRequest, body: object): void {
+    (request as Req)[RESULT] = body as Req[typeof RESULT];
+  }
+
+  function record(request: FastifyRequest, path: string, status: number, durationMs: number, body: unknown = request.body): void {
+    const r = request as Req;
+    const res = r[RESULT];
+    // Keep at most 2 KiB of a raw body, copied so the journal does not pin a 64 KiB request string in memory.
+    if (typeof body === 'string' && body.length > JOURNAL_BODY_CHARS) body = Buffer.from(body.slice(0, JOURNAL_BODY_CHARS)).toString();
+    const e: RawEntry = { time: now(), method: request.method, path, query: request.query, body, status, durationMs };
+    if (res) {
+      if (typeof res.errcode === 'number') e.errcode = res.errcode;
+      if (typeof res.errMsg === 'string') e.errMsg = res.errMsg;
+    }
+    if (r[FAULT] !== undefined) e.fault = r[FAULT];
+    journal.add(e);
+  }
+
+  /** Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). */
+  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200): FastifyReply {
+    note(request, body);
+    if ((request as Req)[FAULT] === 'textPlain') return reply.code(status).type('text/plain').send(JSON.stringify(body));
+    return reply.code(status).send(body);
+  }
+
+  function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, done: (err?: Error) => void): void {
+    (request as Req)[FAULT] = f.kind;
+    switch (f.kind) {
+      case 'latency':
+        setTimeout(done, f.latencyMs ?? 1000);
+        return;
+      case 'textPlain':
+        done();
+        return;
+      case 'drop':
+        // The connection dies with no response at all, as when a proxy resets it.
+        record(request, t.endpoint, 0, reply.elapsedTime);
+        reply.hijack();
+        request.raw.socket?.destroy();
+        request.raw.destroy();
+        return;
+      case 'http5xx': {
+        const status = f.status ?? 503;
+        reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+        return;
+      }
+      case 'errcode': {
+        const code = f.errcode ?? -1;
+        // The server face's error handler writes it as WeChat would; the client face answers the wx.* fail object.
+        if (t.side === 'server') return done(new WeChatError(code, f.errmsg));
+        answer(request, reply, { errMsg: `${t.api}:fail ${f.errmsg ?? ERRMSG[code] ?? 'system error'}`, errno: code });
+        return;
+      }
+    }
+  }
+
+  // Hooks are per route, closing over the route's tag: reading request.routeOptions builds an object per call, which
+  // costs real throughput at load-test rates.
+  const hooks = (t: RouteTag) => ({
+    onRequest: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      if (faults.size === 0) return done();
+      const f = faults.take(t.endpoint, t.side === 'server');
+      if (!f) return done();
+      applyFault(request, reply, t, f, done);
+    },
+    onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      record(request, t.endpoint, reply.statusCode, reply.elapsedTime);
+      done();
+    },
+  });
+
+  return { answer, note, record, hooks };
+}
+
+export type Instrument = ReturnType<typeof createInstrument>;

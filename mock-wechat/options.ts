@@ -1,0 +1,67 @@
+// The mock's options (what buildMockWechat takes, and what a config file holds) and their defaults, resolved once.
+import { DEFAULT_MAX_USERS } from './limits.js';
+import type { MockAppConfig } from './state/apps.js';
+import type { MockUserSeed } from './state/user-schema.js';
+
+export type SessionKeyRotation = 'always' | 'period' | 'never';
+
+export interface MockOptions {
+  seed?: number | string;
+  apps?: MockAppConfig[];
+  users?: MockUserSeed[];
+  codeTtlSeconds?: number;
+  phoneCodeTtlSeconds?: number;
+  sessionKey?: { rotation?: SessionKeyRotation; rotationPeriodSeconds?: number; lifetimeSeconds?: number };
+  loginRateLimitPerMinute?: number;
+  strictUsers?: boolean;
+  countryCodeType?: 'number' | 'string';
+  journalLimit?: number;
+  /** Users held across all apps (seeded, added or created on first use) before more are refused; 0 = no limit. Default 10000. */
+  maxUsers?: number;
+  /**
+   * When set, every /__admin route requires `Authorization: Bearer <adminToken>` and answers 401 otherwise.
+   * Visible ASCII, no spaces. The client simulator stays open.
+   */
+  adminToken?: string;
+  /** The whole request (headers and body) must arrive within this many ms, else 408 and the socket closes. Default 30000. */
+  requestTimeoutMs?: number;
+  /** The request headers must arrive within this many ms (at most requestTimeoutMs). Default 10000, or requestTimeoutMs if lower. */
+  headersTimeoutMs?: number;
+  /** An idle keep-alive connection closes after this many ms. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Open connections at most; more are closed as they arrive. Default 1024. */
+  maxConnections?: number;
+  now?: () => number;
+  /** fastify's logger: true, or pino options such as { level, stream }. Off by default. */
+  logger?: boolean | { level?: string; stream?: NodeJS.WritableStream };
+}
+
+export interface ResolvedOptions {
+  codeTtlMs: number;
+  phoneCodeTtlMs: number;
+  rotation: SessionKeyRotation;
+  rotationPeriodMs: number;
+  keyLifetimeMs: number;
+  loginRateLimitPerMinute: number;
+  strictUsers: boolean;
+  countryCodeType: 'number' | 'string';
+  journalLimit: number;
+  maxUsers: number;
+}
+
+export function resolveOptions(opts: MockOptions): ResolvedOptions {
+  const sk = opts.sessionKey ?? {};
+  return {
+    codeTtlMs: (opts.codeTtlSeconds ?? 300) * 1000,
+    phoneCodeTtlMs: (opts.phoneCodeTtlSeconds ?? 300) * 1000,
+    rotation: sk.rotation ?? 'period',
+    rotationPeriodMs: (sk.rotationPeriodSeconds ?? 300) * 1000,
+    // WeChat does not publish the lifetime; a staff reply in the developer community once said three days.
+    keyLifetimeMs: (sk.lifetimeSeconds ?? 259_200) * 1000,
+    loginRateLimitPerMinute: opts.loginRateLimitPerMinute ?? 100,
+    strictUsers: opts.strictUsers ?? false,
+    countryCodeType: opts.countryCodeType ?? 'number',
+    journalLimit: opts.journalLimit ?? 1000,
+    maxUsers: opts.maxUsers ?? DEFAULT_MAX_USERS,
+  };
+}

@@ -1,0 +1,60 @@
+// The server API's face: what a backend calls, answered the way api.weixin.qq.com answers. Handlers return the
+// success body or throw a WeChatError; the one error handler here writes every failure as {errcode, errmsg + rid}
+// with HTTP 200. Parameters come from the query string only, except stable_token and getuserphonenumber, which read
+// a JSON body.
+import type { FastifyInstance } from 'fastify';
+import { WeChatError } from '../errors.js';
+import type { Instrument } from '../http/instrument.js';
+import type { MockState } from '../state.js';
+import { getAccessToken, getStableAccessToken } from './access-token.js';
+import { code2Session } from './code2session.js';
+import type { ServerEndpoint } from './endpoints.js';
+import type { ErrorBody } from './error-body.js';
+import { getPhoneNumber } from './phone-number.js';
+import type { Query, ServerHandler } from './request.js';
+import { serverQuery, serverResponses } from './schemas.js';
+import { checkSessionKey, resetUserSessionKey } from './session-key.js';
+
+const SIGNED = ['access_token', 'openid', 'signature', 'sig_method'];
+
+/** One row per WeChat API: its path, the query keys it reads, its response schema, its handler. */
+const ROUTES: ReadonlyArray<[ServerEndpoint, string[], object, ServerHandler]> = [
+  ['/sns/jscode2session', ['appid', 'secret', 'js_code', 'grant_type'], serverResponses.jscode2session, code2Session],
+  ['/cgi-bin/token', ['grant_type', 'appid', 'secret'], serverResponses.token, getAccessToken],
+  ['/cgi-bin/stable_token', [], serverResponses.token, getStableAccessToken],
+  ['/wxa/checksession', SIGNED, serverResponses.checkSession, checkSessionKey],
+  ['/wxa/resetusersessionkey', SIGNED, serverResponses.resetUserSessionKey, resetUserSessionKey],
+  ['/wxa/business/getuserphonenumber', ['access_token'], serverResponses.getUserPhoneNumber, getPhoneNumber],
+];
+
+export function registerServerApi(
+  app: FastifyInstance,
+  deps: { state: MockState; errorBody: ErrorBody; bodyLimit: number; http: Instrument },
+): void {
+  const { state, errorBody, bodyLimit, http } = deps;
+  app.register(async (srv) => {
+    // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
+    srv.removeAllContentTypeParsers();
+    srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+    srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
+      if (err instanceof WeChatError) return http.answer(request, reply, errorBody(err.errcode, err.errmsg));
+      const status = err.statusCode ?? 500;
+      return http.answer(request, reply, errorBody(err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1));
+    });
+
+    for (const [url, keys, response, handle] of ROUTES) {
+      srv.route({
+        method: ['GET', 'POST'],
+        url,
+        // A HEAD would run the handler and burn a single-use code; WeChat's API is GET/POST only.
+        exposeHeadRoute: false,
+        schema: { querystring: serverQuery(...keys), response },
+        ...http.hooks({ endpoint: url, side: 'server' }),
+        handler: (request, reply) => {
+          const raw = typeof request.body === 'string' ? request.body : undefined;
+          return http.answer(request, reply, handle(state, { method: request.method, query: request.query as Query, raw }));
+        },
+      });
+    }
+  });
+}

@@ -1,0 +1,34 @@
+// JSON schemas of the server API. Inputs are all optional strings: WeChat answers a missing or odd parameter with an
+// errcode, never a 400, so the handlers, not the validator, judge them. Response schemas make fastify serialise with
+// precompiled stringifiers (fast) and drop any field a handler returns by mistake.
+const S = { type: 'string' } as const;
+const I = { type: 'integer' } as const;
+
+const wxError = { errcode: I, errmsg: S } as const;
+
+export const serverQuery = (...keys: string[]) =>
+  ({ type: 'object', properties: Object.fromEntries(keys.map((k) => [k, S])) }) as const;
+
+export const serverResponses = {
+  jscode2session: { 200: { type: 'object', properties: { session_key: S, openid: S, unionid: S, ...wxError } } },
+  token: { 200: { type: 'object', properties: { access_token: S, expires_in: I, ...wxError } } },
+  checkSession: { 200: { type: 'object', properties: wxError } },
+  resetUserSessionKey: { 200: { type: 'object', properties: { ...wxError, openid: S, session_key: S } } },
+  getUserPhoneNumber: {
+    200: {
+      type: 'object',
+      properties: {
+        ...wxError,
+        phone_info: {
+          type: 'object',
+          properties: {
+            phoneNumber: S,
+            purePhoneNumber: S,
+            countryCode: { type: ['integer', 'string'] },
+            watermark: { type: 'object', properties: { timestamp: I, appid: S } },
+          },
+        },
+      },
+    },
+  },
+} as const;

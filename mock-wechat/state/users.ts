@@ -1,0 +1,155 @@
+// Users, per app: a directory by openid and by alias, seeded at build, added by the admin API, created on first use
+// by the client simulator (unless strictUsers), bounded by maxUsers. A seed without appid is the same person in
+// every app (one alias, a per-app openid, a per-group unionid).
+import { MockUsageError } from '../errors.js';
+import { userSeedProblem } from '../limits.js';
+import type { ResolvedOptions } from '../options.js';
+import type { MockRandom } from '../random.js';
+import type { MockAppConfig } from './apps.js';
+import { inventUser } from './profiles.js';
+import type { SessionKeyRecord } from './session-keys.js';
+import type { MockUser, MockUserSeed } from './user-schema.js';
+
+/** A few named users so `wxlogin mock` has something to show; load runs create as many more as they name. */
+export const DEFAULT_USERS: MockUserSeed[] = [
+  { alias: 'alice', nickName: 'Alice', gender: 2 },
+  { alias: 'bob', nickName: 'Bob', gender: 1 },
+  { alias: 'carol', nickName: 'Carol', gender: 2, consent: 'deny' },
+  { alias: 'mallory', nickName: 'Mallory', gender: 1, risk: true },
+];
+
+const OPENID_RE = /^o[A-Za-z0-9_-]{27}$/;
+
+export interface UserRecord extends MockUser {
+  key?: SessionKeyRecord;
+  /** code2Session calls in the current minute (loginRateLimitPerMinute). */
+  rateWindow: number;
+  rateCount: number;
+}
+
+export interface AppRecord {
+  config: MockAppConfig;
+  byOpenid: Map<string, UserRecord>;
+  byAlias: Map<string, UserRecord>;
+}
+
+export function createUsers(
+  o: ResolvedOptions,
+  appConfigs: readonly MockAppConfig[],
+  seeds: readonly MockUserSeed[],
+  random: () => MockRandom,
+) {
+  let apps = new Map<string, AppRecord>();
+  let generated = 0;
+  let userCount = 0;
+
+  /** Refuses a user the mock has no room for: a 4xx naming the limit, not an ever-growing heap. */
+  function roomFor(fresh: number): void {
+    if (o.maxUsers > 0 && userCount + fresh > o.maxUsers) {
+      throw new MockUsageError(
+        `user limit reached: the mock holds ${userCount} users and maxUsers is ${o.maxUsers} ` +
+          '(raise it with --max-users or maxUsers in the config, or POST /__admin/reset)',
+        409,
+      );
+    }
+  }
+
+  function makeUser(a: AppRecord, s: MockUserSeed): UserRecord {
+    const alias = s.alias ?? s.openid ?? `user${++generated}`;
+    const { consent, risk, ...profile } = inventUser(random(), a.config, alias, s);
+    // Since 2021-04 wx.getSetting reports scope.userInfo as granted (getUserInfo answers anonymously instead).
+    return { ...profile, consent, authSetting: { 'scope.userInfo': true }, risk, rateWindow: -1, rateCount: 0 };
+  }
+
+  function existingUser(a: AppRecord, s: MockUserSeed): UserRecord | undefined {
+    return (
+      (s.openid !== undefined ? a.byOpenid.get(s.openid) : undefined) ??
+      (s.alias !== undefined ? a.byAlias.get(s.alias) : undefined)
+    );
+  }
+
+  function putUser(a: AppRecord, s: MockUserSeed): UserRecord {
+    const existing = existingUser(a, s);
+    if (!existing) roomFor(1);
+    const u = makeUser(a, existing ? { ...s, alias: s.alias ?? existing.alias, openid: s.openid ?? existing.openid } : s);
+    if (existing) {
+      // An upsert keeps what the user did (live key, authorizations, rate window) and replaces the profile.
+      u.authSetting = existing.authSetting;
+      u.rateWindow = existing.rateWindow;
+      u.rateCount = existing.rateCount;
+      if (existing.key) u.key = existing.key;
+      a.byOpenid.delete(existing.openid);
+      a.byAlias.delete(existing.alias);
+    }
+    const clash = a.byOpenid.get(u.openid) ?? a.byAlias.get(u.alias);
+    if (clash) throw new MockUsageError(`user ${u.alias} (${u.openid}) clashes with ${clash.alias} in app ${a.config.appid}`, 409);
+    a.byOpenid.set(u.openid, u);
+    a.byAlias.set(u.alias, u);
+    if (!existing) userCount++;
+    return u;
+  }
+
+  function addUser(s: MockUserSeed): UserRecord {
+    const problem = userSeedProblem(s);
+    if (problem) throw new MockUsageError(`user: ${problem}`);
+    if (s.appid !== undefined) {
+      const a = apps.get(s.appid);
+      if (!a) throw new MockUsageError(`unknown appid ${s.appid}`, 404);
+      return putUser(a, s);
+    }
+    // All apps or none: check the room first so a refusal leaves no half-created person behind.
+    roomFor([...apps.values()].filter((a) => !existingUser(a, s)).length);
+    let first: UserRecord | undefined;
+    for (const a of apps.values()) {
+      const u = putUser(a, s);
+      first ??= u;
+    }
+    return first!;
+  }
+
+  function findUser(a: AppRecord, ref: string): UserRecord | undefined {
+    return a.byOpenid.get(ref) ?? a.byAlias.get(ref);
+  }
+
+  /** The user a client-simulator call names; created on first use unless the mock is strict. */
+  function userFor(a: AppRecord, ref: string): UserRecord | undefined {
+    const u = findUser(a, ref);
+    if (u || o.strictUsers) return u;
+    const problem = userSeedProblem({ alias: ref });
+    if (problem) throw new MockUsageError(`parameter error: user ${problem.slice('alias '.length)}`);
+    return putUser(a, OPENID_RE.test(ref) ? { alias: ref, openid: ref } : { alias: ref });
+  }
+
+  /** The user as the outside sees it: a copy, without the key and the rate window. */
+  function toMockUser(u: UserRecord): MockUser {
+    const { key: _k, rateWindow: _w, rateCount: _c, consent, authSetting, ...rest } = u;
+    return { ...rest, consent: { default: consent.default, scopes: { ...consent.scopes } }, authSetting: { ...authSetting } };
+  }
+
+  function reset(): void {
+    apps = new Map();
+    generated = 0;
+    userCount = 0;
+    for (const config of appConfigs) apps.set(config.appid, { config, byOpenid: new Map(), byAlias: new Map() });
+    const records = seeds.reduce((n, s) => n + (s.appid === undefined ? apps.size : 1), 0);
+    if (o.maxUsers > 0 && records > o.maxUsers) {
+      throw new MockUsageError(
+        `users: ${seeds.length} seeded users make ${records} user records (one per app), more than maxUsers ${o.maxUsers}`,
+      );
+    }
+    for (const s of seeds) addUser(s);
+  }
+
+  return {
+    app: (appid: string): AppRecord | undefined => apps.get(appid),
+    apps: () => apps.values(),
+    /** The user `openid` of app `appid`, if both exist. */
+    user: (appid: string, openid: string): UserRecord | undefined => apps.get(appid)?.byOpenid.get(openid),
+    addUser,
+    findUser,
+    userFor,
+    toMockUser,
+    sizes: () => ({ users: userCount }),
+    reset,
+  };
+}

@@ -1,5 +1,6 @@
-// The store's contract: the records it keeps, the narrow interface every engine implements, its errors and options.
-// index.ts re-exports what callers use; the engines (memory.ts, sqlite.ts, redis.ts) import from here.
+// The store's contract: the records it keeps, the narrow interface every engine implements, and its options.
+// index.ts re-exports what callers use; the engines (memory.ts, sqlite/, redis.ts) import from here, and the
+// contract test suite (test/store/contract-suite.ts) holds each of them to it.
 
 export interface SessionRecord {
   openid: string;
@@ -86,21 +87,6 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export class StoreError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
-
-/** The store could not be reached or failed a read or write (Redis down, SQLite I/O error): retry later. */
-export class StoreUnavailableError extends StoreError {
-  constructor(cause: unknown) {
-    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
-
 export interface OpenStoreOptions {
   /** Directory against which a relative sqlite path is resolved. */
   dataDir?: string;
@@ -119,34 +105,3 @@ export interface OpenStoreOptions {
 /** Every namespace of a store: prune and the engines walk this list. */
 export const NAMESPACES = ['sessions', 'users', 'tokens', 'profiles', 'phones'] as const;
 export type NamespaceName = (typeof NAMESPACES)[number];
-
-/** The namespaces of a Store, each made by an engine's own factory. */
-export function namespacesOf(ns: <T>(name: NamespaceName) => Namespace<T>) {
-  return {
-    sessions: ns<SessionRecord>('sessions'),
-    users: ns<UserRecord>('users'),
-    tokens: ns<AccessTokenRecord>('tokens'),
-    profiles: ns<ProfileRecord>('profiles'),
-    phones: ns<PhoneRecordStored>('phones'),
-  };
-}
-
-/** Every failure of the storage engine becomes a StoreUnavailableError, so callers tell it from their own bugs. */
-export async function guard<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    throw err instanceof StoreError ? err : new StoreUnavailableError(err);
-  }
-}
-
-/** p, or a StoreUnavailableError once ms have passed without an answer. */
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreUnavailableError(new Error(`no answer within ${ms} ms`))), ms);
-    guard(p).then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (err) => (clearTimeout(timer), reject(err)),
-    );
-  });
-}

@@ -2,18 +2,17 @@
 // per kind of record, on an in-memory Map, an SQLite file (the default, WAL journal) or Redis (several backend
 // instances share it). Expiry is checked against the injected clock, so deadlines can be tested without sleeping; the
 // same TTL is also handed to keyv so Redis expires keys by itself, and prune() sweeps what the other two backends keep.
-// The contract is in contract.ts, one file per engine next to it.
-import { resolve } from 'node:path';
-import { StoreError, type OpenStoreOptions, type Store, type StoreKind } from './contract.js';
-import { openMemory } from './memory.js';
-import { openRedis } from './redis.js';
-import { openSqlite } from './sqlite.js';
-import { redactUri } from './uri.js';
+//
+// Where things are: contract.ts (records, the Store interface, options), errors.ts, uri.ts (parsing and redacting
+// store URIs), namespace.ts (the namespaces every engine builds on keyv: expiry, update), local-lock.ts; then one
+// module per engine, each imported only when a store of its kind is opened: memory.ts, sqlite/ (engine, group
+// commit, writer connection, file modes), redis.ts.
+import { STORE_KINDS, type OpenStoreOptions, type Store } from './contract.js';
+import { StoreError } from './errors.js';
+import { parseStoreUri } from './uri.js';
 
 export {
   STORE_KINDS,
-  StoreError,
-  StoreUnavailableError,
   type AccessTokenRecord,
   type Namespace,
   type OpenStoreOptions,
@@ -25,26 +24,8 @@ export {
   type StoreKind,
   type UserRecord,
 } from './contract.js';
-export { redactUri } from './uri.js';
-
-/** Parses a store URI: `memory://`, `sqlite://PATH` (relative to dataDir), `redis://HOST:PORT[/DB]`. */
-export function parseStoreUri(uri: string, dataDir = '.'): { kind: StoreKind; path?: string; url?: string } {
-  if (uri === 'memory://' || uri === 'memory') return { kind: 'memory' };
-  if (uri.startsWith('sqlite://')) {
-    const p = uri.slice('sqlite://'.length);
-    if (p === '') throw new StoreError('sqlite store needs a path: sqlite://PATH');
-    return { kind: 'sqlite', path: p === ':memory:' ? p : resolve(dataDir, p) };
-  }
-  if (uri.startsWith('redis://') || uri.startsWith('rediss://')) {
-    try {
-      new URL(uri);
-    } catch {
-      throw new StoreError(`bad redis URI: ${redactUri(uri)}`);
-    }
-    return { kind: 'redis', url: uri };
-  }
-  throw new StoreError(`unknown store "${redactUri(uri)}": use sqlite://PATH, redis://HOST:PORT or memory://`);
-}
+export { StoreError, StoreUnavailableError } from './errors.js';
+export { parseStoreUri, redactUri } from './uri.js';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
@@ -54,7 +35,14 @@ export async function openStore(uri: string, opts: OpenStoreOptions = {}): Promi
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (!(Number.isInteger(busyTimeoutMs) && busyTimeoutMs >= 0)) throw new StoreError(`busyTimeoutMs must be a whole number of ms, got ${busyTimeoutMs}`);
   const parsed = parseStoreUri(uri, opts.dataDir);
-  if (parsed.kind === 'memory') return openMemory(now, prefix);
-  if (parsed.kind === 'sqlite') return openSqlite(parsed.path!, { now, prefix, busyTimeoutMs, warn: opts.onWarning ?? (() => undefined) });
-  return openRedis(parsed.url!, now, prefix);
+  switch (parsed.kind) {
+    case STORE_KINDS.memory:
+      return (await import('./memory.js')).openMemory(now, prefix);
+    case STORE_KINDS.sqlite: {
+      const { openSqlite } = await import('./sqlite/engine.js');
+      return openSqlite(parsed.path!, { now, prefix, busyTimeoutMs, warn: opts.onWarning ?? (() => undefined) });
+    }
+    case STORE_KINDS.redis:
+      return (await import('./redis.js')).openRedis(parsed.url!, now, prefix);
+  }
 }

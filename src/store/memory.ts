@@ -1,33 +1,31 @@
 // The in-memory engine (tests, `memory://`): one Map per namespace, private to its handle.
-import Keyv from 'keyv';
-import { namespacesOf, type Namespace, type NamespaceName, type Store } from './contract.js';
-import { JSON_CODEC, keyvKey, localLocks, wrap } from './namespace.js';
+import type { Store } from './contract.js';
+import { localLocks } from './local-lock.js';
+import { keyvKey, keyvNamespaces } from './namespace.js';
 
 export function openMemory(now: () => number, prefix: string): Store {
-  const maps = new Map<NamespaceName, Map<string, unknown>>();
-  const ns = <T>(name: NamespaceName): Namespace<T> => {
-    const map = new Map<string, unknown>();
-    maps.set(name, map);
-    const namespace = `${prefix}_${name}`;
-    const keyv = new Keyv({ store: map, namespace, throwOnErrors: true, ...JSON_CODEC });
-    return wrap<T>(keyv, now, {
-      // Read, compute and write in one synchronous stretch: nothing else can run in between, so no lock is needed.
-      async update(key, step) {
-        const k = keyvKey(namespace, key);
-        const cur = map.get(k);
-        const next = step(typeof cur === 'string' ? cur : undefined);
-        if (next !== undefined) map.set(k, next);
-      },
-    });
-  };
+  const maps: Map<string, unknown>[] = [];
   const store: Store = {
     kind: 'memory',
-    ...namespacesOf(ns),
+    ...keyvNamespaces(prefix, now, (namespace) => {
+      const map = new Map<string, unknown>();
+      maps.push(map);
+      return {
+        store: map,
+        // Read, compute and write in one synchronous stretch: nothing else can run in between, so no lock is needed.
+        async update(key, step) {
+          const k = keyvKey(namespace, key);
+          const cur = map.get(k);
+          const next = step(typeof cur === 'string' ? cur : undefined);
+          if (next !== undefined) map.set(k, next);
+        },
+      };
+    }),
     lock: localLocks(now),
     async prune() {
       let n = 0;
       const t = now();
-      for (const map of maps.values()) {
+      for (const map of maps) {
         for (const [k, raw] of map) {
           // keyv serialises Map entries as JSON text: {"value":{"v":...,"e":...},"expires":...}
           const e = expiryOf(raw);
@@ -41,7 +39,7 @@ export function openMemory(now: () => number, prefix: string): Store {
     },
     async ping() {},
     async close() {
-      for (const m of maps.values()) m.clear();
+      for (const m of maps) m.clear();
     },
   };
   return store;

@@ -1,8 +1,17 @@
-// One keyv namespace seen through the store's contract: expiry on the injected clock, engine failures as
-// StoreUnavailableError, and update() as a step on the raw stored text that each engine runs atomically.
-import { randomBytes } from 'node:crypto';
-import type Keyv from 'keyv';
-import { guard, StoreError, StoreUnavailableError, type Namespace } from './contract.js';
+// The store's namespaces on keyv, seen through the contract: one keyv namespace per kind of record, expiry on the
+// injected clock, engine failures as StoreUnavailableError, and update() as a step on the raw stored text that each
+// engine runs atomically. An engine gives, per namespace, the keyv store adapter and that atomic step.
+import Keyv from 'keyv';
+import {
+  type AccessTokenRecord,
+  type Namespace,
+  type NamespaceName,
+  type PhoneRecordStored,
+  type ProfileRecord,
+  type SessionRecord,
+  type UserRecord,
+} from './contract.js';
+import { guard, StoreError, StoreUnavailableError } from './errors.js';
 
 /** What keyv holds: the value and its expiry on the injected clock. */
 interface Boxed<T> {
@@ -12,7 +21,7 @@ interface Boxed<T> {
 
 // Records are plain JSON (no Buffers, no Dates): JSON.stringify/parse are several times cheaper than keyv's default
 // serializer with its reviver, and this is the login hot path.
-export const JSON_CODEC = {
+const JSON_CODEC = {
   serialize: (data: unknown) => JSON.stringify(data),
   deserialize: (data: string) => JSON.parse(data),
 } as const;
@@ -63,7 +72,7 @@ function checkTtl(ttlMs: number | undefined): void {
   if (ttlMs !== undefined && !(ttlMs > 0)) throw new StoreError(`ttl must be positive, got ${ttlMs}`);
 }
 
-export function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespace<T> {
+function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespace<T> {
   return {
     async get(key) {
       const box = (await guard(keyv.get(key))) as Boxed<T> | undefined;
@@ -115,30 +124,32 @@ export function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespa
   };
 }
 
-/** Runs tasks of one key one after another (in this process), so they do not make each other retry. */
-export function keyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return <R>(key: string, task: () => Promise<R>): Promise<R> => {
-    const prev = tails.get(key) ?? Promise.resolve();
-    const run = prev.then(task, task);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return run;
-  };
+/** The keyv namespace of a kind of record: every key of it starts with `${namespace}:`. */
+export function namespaceOf(prefix: string, name: NamespaceName): string {
+  return `${prefix}_${name}`;
 }
 
-export function localLocks(now: () => number) {
-  const held = new Map<string, { id: string; until: number }>();
-  return async (name: string, ttlMs: number) => {
-    const cur = held.get(name);
-    if (cur && cur.until > now()) return undefined;
-    const id = randomBytes(8).toString('hex');
-    held.set(name, { id, until: now() + ttlMs });
-    return async () => {
-      if (held.get(name)?.id === id) held.delete(name);
-    };
+/** What an engine gives for one namespace. */
+export interface EngineNamespace extends RawUpdater {
+  /** keyv's store: a Map or a keyv storage adapter. */
+  store: unknown;
+  /** The adapter adds the namespace to keys itself (Redis): keyv must not add it again. */
+  prefixesKeys?: boolean;
+}
+
+/** Every namespace of a Store, each on what the engine gives for it. */
+export function keyvNamespaces(prefix: string, now: () => number, engine: (namespace: string, name: NamespaceName) => EngineNamespace) {
+  const ns = <T>(name: NamespaceName): Namespace<T> => {
+    const namespace = namespaceOf(prefix, name);
+    const e = engine(namespace, name);
+    const keyv = new Keyv({ store: e.store, namespace, useKeyPrefix: !e.prefixesKeys, throwOnErrors: true, ...JSON_CODEC });
+    return wrap<T>(keyv, now, e);
+  };
+  return {
+    sessions: ns<SessionRecord>('sessions'),
+    users: ns<UserRecord>('users'),
+    tokens: ns<AccessTokenRecord>('tokens'),
+    profiles: ns<ProfileRecord>('profiles'),
+    phones: ns<PhoneRecordStored>('phones'),
   };
 }

@@ -1,17 +1,8 @@
 // The Redis engine: several backend instances share sessions, users and the access token. Redis expires keys itself.
 import { randomBytes } from 'node:crypto';
-import Keyv from 'keyv';
-import {
-  guard,
-  StoreError,
-  StoreUnavailableError,
-  withTimeout,
-  type Namespace,
-  type NamespaceName,
-  type Store,
-  namespacesOf,
-} from './contract.js';
-import { JSON_CODEC, keyedQueue, wrap } from './namespace.js';
+import type { Store } from './contract.js';
+import { guard, StoreError, StoreUnavailableError, withTimeout } from './errors.js';
+import { keyvNamespaces } from './namespace.js';
 import { redactUri } from './uri.js';
 
 // Sets KEYS[1] only if it still holds what the caller read: ARGV[1] '1' = it held ARGV[2], '0' = it was absent.
@@ -78,13 +69,13 @@ export async function openRedis(url: string, now: () => number, prefix: string):
     throw failed(err instanceof StoreUnavailableError ? err.cause : err);
   }
 
-  const ns = <T>(name: NamespaceName): Namespace<T> => {
-    const namespace = `${prefix}_${name}`;
+  const namespaces = keyvNamespaces(prefix, now, (namespace) => {
     const adapter = new KeyvRedis(client as never, { namespace, throwOnErrors: true });
-    const keyv = new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true, ...JSON_CODEC });
     // Updates of one key from this instance take turns, so only another instance's writes make one retry.
     const queue = keyedQueue();
-    return wrap<T>(keyv, now, {
+    return {
+      store: adapter,
+      prefixesKeys: true,
       update: (key, step, ttlMs) => {
         const full = adapter.createKeyPrefix(key, namespace);
         return queue(full, async () => {
@@ -99,12 +90,12 @@ export async function openRedis(url: string, now: () => number, prefix: string):
           throw new StoreUnavailableError(new Error(`update of one key lost to other writers ${UPDATE_TRIES} times`));
         });
       },
-    });
-  };
+    };
+  });
 
   return {
     kind: 'redis',
-    ...namespacesOf(ns),
+    ...namespaces,
     async lock(name, ttlMs) {
       const key = `${prefix}_lock:${name}`;
       const id = randomBytes(8).toString('hex');
@@ -133,3 +124,19 @@ export async function openRedis(url: string, now: () => number, prefix: string):
     },
   };
 }
+
+/** Runs tasks of one key one after another (in this process), so they do not make each other retry. */
+function keyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <R>(key: string, task: () => Promise<R>): Promise<R> => {
+    const prev = tails.get(key) ?? Promise.resolve();
+    const run = prev.then(task, task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+

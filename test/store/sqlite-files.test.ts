@@ -14,6 +14,16 @@ const user = (openid: string): UserRecord => ({ openid, sessionKey: 'tiihtNczf5v
 const mode = (p: string) => statSync(p).mode & 0o777;
 const fresh = () => join(root, randomBytes(4).toString('hex'));
 
+/** An empty file with the given mode, made by hand in a fresh 0700 directory before the store opens it. */
+const existing = (mode: number): string => {
+  const dir = fresh();
+  mkdirSync(dir, { mode: 0o700 });
+  const path = join(dir, 'backend.sqlite');
+  writeFileSync(path, '');
+  chmodSync(path, mode);
+  return path;
+};
+
 const savedUmask = process.umask();
 afterEach(() => {
   process.umask(savedUmask);
@@ -43,11 +53,7 @@ describe('SQLite files at rest', () => {
 
   it('an existing 0644 file is reported with the fix, and left as it is', async () => {
     process.umask(0o022);
-    const dir = fresh();
-    mkdirSync(dir, { mode: 0o700 });
-    const path = join(dir, 'backend.sqlite');
-    writeFileSync(path, '');
-    chmodSync(path, 0o644);
+    const path = existing(0o644);
     const warnings: string[] = [];
     const s = await openStore(`sqlite://${path}`, { onWarning: (m) => warnings.push(m) });
     await s.users.set('o', user('o'));
@@ -61,11 +67,7 @@ describe('SQLite files at rest', () => {
 
   it('an existing -wal open to others is reported too', async () => {
     process.umask(0o022);
-    const dir = fresh();
-    mkdirSync(dir, { mode: 0o700 });
-    const path = join(dir, 'backend.sqlite');
-    writeFileSync(path, '');
-    chmodSync(path, 0o600);
+    const path = existing(0o600);
     writeFileSync(`${path}-wal`, '');
     chmodSync(`${path}-wal`, 0o664);
     const warnings: string[] = [];

@@ -2,7 +2,17 @@
 // Thin entry: runs the CLI and is the only place that sets the process exit code.
 import { main } from '../dist/src/cli/main.js';
 
-main(process.argv, { env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
+const io = {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // A getter: touching process.stdin opens it, and only `--data -` reads it.
+  get stdin() {
+    return process.stdin;
+  },
+};
+
+main(process.argv, io).then(
   (code) => {
     process.exitCode = code;
   },

@@ -5,6 +5,8 @@
 import { describeFailure, type BackendClient, type BackendResult } from './backend-client.js';
 import { NetworkError } from './http.js';
 import type { BackendStep } from './contract.js';
+import { findArray, findProfile, findString, obj } from './answer.js';
+import { loginOnce } from './login.js';
 import type { MockClient, MockUserView, WxResult } from './mock-client.js';
 
 export const STEP_STATUS = { ok: 'ok', failed: 'failed', skipped: 'skipped' } as const;
@@ -48,50 +50,6 @@ class Fail extends Error {}
 
 const PROFILE_KEYS = ['nickName', 'avatarUrl', 'gender', 'language', 'city', 'province', 'country'] as const;
 
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-/** The profile object in a backend answer: the data itself, or a `profile`/`userInfo`/`user` inside it. */
-export function findProfile(data: unknown): Record<string, unknown> | undefined {
-  const d = obj(data);
-  if (!d) return undefined;
-  if ('nickName' in d) return d;
-  for (const k of ['profile', 'userInfo', 'user']) {
-    const inner = obj(d[k]);
-    if (inner && 'nickName' in inner) return inner;
-    const deeper = obj(inner?.profile);
-    if (deeper && 'nickName' in deeper) return deeper;
-  }
-  return undefined;
-}
-
-function findString(data: unknown, keys: string[], depth = 2): string | undefined {
-  const d = obj(data);
-  if (!d) return undefined;
-  for (const k of keys) if (typeof d[k] === 'string') return d[k] as string;
-  if (depth > 0) {
-    for (const v of Object.values(d)) {
-      const found = findString(v, keys, depth - 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
-function findArray(data: unknown, key: string, depth = 2): unknown[] | undefined {
-  const d = obj(data);
-  if (!d) return undefined;
-  if (Array.isArray(d[key])) return d[key] as unknown[];
-  if (depth > 0) {
-    for (const v of Object.values(d)) {
-      const found = findArray(v, key, depth - 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 function wxOk(r: WxResult): WxResult {
   if (!r.ok) throw new Fail(`mock answered ${r.errMsg}`);
   return r;
@@ -132,11 +90,12 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     if (!backend.offers(s)) throw new Skip(`not in the ${backend.contract.profile} contract`);
   };
 
-  // A user the mock has not seen is created on first use with a reproducible profile (issue 2).
+  // A user the mock has not seen is created on first use with a reproducible profile.
   const user = o.user ?? DEFAULT_FLOW_USER;
   let token: string | undefined;
   let mockUser: MockUserView | undefined;
-  // Every backend answer is searched for the user's session_key: it must never reach a client (issue 3).
+  // Every backend answer is searched for the user's session_key: it must never reach a client
+  // (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/login.html).
   // (Kept until the last step, which also learns the key in force then: one flow is a dozen small answers.)
   const sessionKeys = new Set<string>();
   const answers: { where: string; text: string }[] = [];
@@ -152,14 +111,16 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
   };
 
   await step('login', 'login: wx.login → backend → token', async () => {
-    const code = wxOk(await mock.login(user)).body.code;
-    if (typeof code !== 'string') throw new Fail('mock login answered no code');
-    const { result, token: t } = await backend.login(code);
+    const login = await loginOnce(mock, backend, user);
+    if (!login.result) throw new Fail(login.failure === 'refused' ? `mock answered ${login.wx.errMsg}` : 'mock login answered no code');
     await learnKey();
-    watch('login', result.text);
-    if (result.notOffered) throw new Fail(`backend has no ${backend.contract.paths.login} (HTTP 404)`);
-    if (!result.ok) throw new Fail(`backend refused the code: ${describeFailure(result)}`);
-    if (!t) throw new Fail(`no token at ${backend.contract.tokenPath} in the login answer`);
+    watch('login', login.result.text);
+    if (!login.ok) {
+      if (login.failure === 'no_login_route') throw new Fail(`backend has no ${backend.contract.paths.login} (HTTP 404)`);
+      if (login.failure === 'login_refused') throw new Fail(`backend refused the code: ${describeFailure(login.result)}`);
+      throw new Fail(`no token at ${backend.contract.tokenPath} in the login answer`);
+    }
+    const t = login.token;
     token = t;
     try {
       mockUser = await mock.user(user);

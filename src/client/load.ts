@@ -5,6 +5,7 @@
 import { describeFailure, type BackendClient } from './backend-client.js';
 import { createHistogram, type Histogram, type LatencySummary } from './histogram.js';
 import { NetworkError } from './http.js';
+import { loginOnce, type LoginOutcome } from './login.js';
 import type { MockClient } from './mock-client.js';
 
 export interface LoadOptions {
@@ -69,18 +70,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   async function wx(name: string, call: () => ReturnType<MockClient['login']>) {
     const r = await call();
     record(name, r.ms);
-    if (!r.ok) throw new UserFailed(`${name}: ${r.errMsg.replace(/\s*rid:.*$/, '').slice(0, 80)}`);
+    if (!r.ok) throw new UserFailed(`${name}: ${shortErrMsg(r.errMsg)}`);
     return r.body;
   }
 
   async function oneUser(n: number) {
     const user = `${prefix}${n}`;
-    const code = (await wx('wx.login', () => o.mock.login(user))).code;
-    if (typeof code !== 'string') throw new UserFailed('wx.login: no code');
-    const { result, token } = await o.backend.login(code);
-    record('backend login', result.ms);
-    if (!result.ok) throw new UserFailed(`backend login: ${shortFailure(result)}`);
-    if (!token) throw new UserFailed('backend login: no token in the answer');
+    const login = await loginOnce(o.mock, o.backend, user, { onAnswer: record });
+    if (!login.ok) throw new UserFailed(loginFailure(login));
+    const { token } = login;
     if (sendUserinfo) {
       const info = await wx('wx.getUserInfo', () => o.mock.getUserInfo(user, true));
       const r = await o.backend.call('userinfo', {
@@ -134,4 +132,23 @@ function shortFailure(r: Parameters<typeof describeFailure>[0]): string {
   if (r.code !== undefined) parts.push(`code ${r.code}`);
   if (r.error) parts.push(r.error);
   return parts.join(' ');
+}
+
+/** A failed login as an error kind: the request that failed and how. */
+function loginFailure(l: Exclude<LoginOutcome, { ok: true }>): string {
+  switch (l.failure) {
+    case 'refused':
+      return `wx.login: ${shortErrMsg(l.wx.errMsg)}`;
+    case 'no_code':
+      return 'wx.login: no code';
+    case 'no_token':
+      return 'backend login: no token in the answer';
+    default:
+      return `backend login: ${shortFailure(l.result)}`;
+  }
+}
+
+/** A wx errMsg without its request id, which differs on every answer and would split one kind into many. */
+function shortErrMsg(errMsg: string): string {
+  return errMsg.replace(/\s*rid:.*$/, '').slice(0, 80);
 }

@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendConfigFromEnv, ConfigError } from '../../src/backend/index.js';
 import { main } from '../../src/cli/main.js';
-import { describeStore, startBackend } from '../../src/cli/run/backend.js';
+import { describeStore, startBackend } from '../../src/cli/commands/backend/run.js';
 import { APPID, SECRET, startMock } from './helpers.js';
 
 const ENV = { WX_APPID: APPID, WX_SECRET: SECRET };

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/client/histogram.js';
 import { getPath } from '../../src/client/json-path.js';
 import { joinUrl } from '../../src/client/http.js';
-import { contractFileOverrides, mergeOverrides, resolveContract, ContractError, PROFILES } from '../../src/client/contract.js';
-import { findProfile } from '../../src/client/flow.js';
+import { resolveContract, ContractError, PROFILES } from '../../src/client/contract.js';
+import { contractFileOverrides, mergeOverrides } from '../../src/client/contract-file.js';
+import { findProfile } from '../../src/client/answer.js';
 import { createPrng } from '../../src/client/prng.js';
 
 describe('histogram', () => {

@@ -1,16 +1,17 @@
-// Every command's definition, in the order `wxlogin --help` lists them. A definition registers options, help and an
-// example, and imports its implementation lazily inside the action.
+// Every command's definition, in the order `wxlogin --help` lists them. A command is a folder: command.ts (options,
+// help, example; imports the rest lazily inside its action), run.ts (does the work, returns a result or throws),
+// format.ts (the result as text).
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import up from './up.js';
-import flow from './flow.js';
-import login from './login.js';
-import fixtures from './fixtures.js';
-import decrypt from './decrypt.js';
-import encrypt from './encrypt.js';
-import sign from './sign.js';
-import mock from './mock.js';
-import backend from './backend.js';
+import up from './up/command.js';
+import flow from './flow/command.js';
+import login from './login/command.js';
+import fixtures from './fixtures/command.js';
+import decrypt from './decrypt/command.js';
+import encrypt from './encrypt/command.js';
+import sign from './sign/command.js';
+import mock from './mock/command.js';
+import backend from './backend/command.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 

@@ -1,0 +1,122 @@
+// `wxlogin mock`: merge config file, environment and flags, build the mock and listen. The caller owns close().
+import type { AddressInfo } from 'node:net';
+import {
+  adminTokenProblem,
+  buildMockWechat,
+  loadMockConfig,
+  MockConfigError,
+  type MockAppConfig,
+  type MockFileConfig,
+  type MockUser,
+} from '../../../../mock-wechat/index.js';
+import { HOST, MOCK_PORT } from '../../defaults.js';
+import { CliError, usageError } from '../../errors.js';
+import { toIntAtLeast, toPort } from '../../flags.js';
+import { ADMIN_TOKEN_ENV, exposureWarnings } from './exposure.js';
+
+export interface MockFlags {
+  port?: string;
+  host?: string;
+  config?: string;
+  app?: string[];
+  seed?: string;
+  adminToken?: string;
+  maxUsers?: string;
+  requestTimeout?: string;
+  headersTimeout?: string;
+  keepAliveTimeout?: string;
+  maxConnections?: string;
+}
+
+export interface RunningMock {
+  url: string;
+  seed: string;
+  apps: MockAppConfig[];
+  users: MockUser[];
+  /** Things the person starting the mock should know (an unauthenticated API on a reachable address). */
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+export function parseAppFlag(value: string): MockAppConfig {
+  const i = value.indexOf(':');
+  const appid = i > 0 ? value.slice(0, i).trim() : '';
+  const secret = i > 0 ? value.slice(i + 1).trim() : '';
+  if (!appid || !secret) throw usageError(`--app expects APPID:SECRET, got "${value}"`);
+  return { appid, secret };
+}
+
+function parsePort(value: string): number {
+  const n = toPort(value);
+  if (n === undefined) throw usageError(`--port expects 0..65535, got "${value}"`);
+  return n;
+}
+
+function intFlag(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = toIntAtLeast(value, min);
+  if (n === undefined) throw usageError(`${flag} expects an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+/** Builds and starts the mock from flags (over an optional config file and the environment); the caller owns close(). */
+export async function startMock(flags: MockFlags, env: NodeJS.ProcessEnv = {}): Promise<RunningMock> {
+  let file: MockFileConfig = {};
+  if (flags.config !== undefined) {
+    try {
+      file = await loadMockConfig(flags.config);
+    } catch (err) {
+      if (err instanceof MockConfigError) throw usageError(err.message);
+      throw err;
+    }
+  }
+  const { port: filePort, host: fileHost, ...options } = file;
+  if (flags.app && flags.app.length > 0) options.apps = flags.app.map(parseAppFlag);
+  if (flags.seed !== undefined) options.seed = /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed;
+  const numeric = [
+    ['--max-users', 'maxUsers', flags.maxUsers, 0],
+    ['--request-timeout', 'requestTimeoutMs', flags.requestTimeout, 1],
+    ['--headers-timeout', 'headersTimeoutMs', flags.headersTimeout, 1],
+    ['--keep-alive-timeout', 'keepAliveTimeoutMs', flags.keepAliveTimeout, 1],
+    ['--max-connections', 'maxConnections', flags.maxConnections, 1],
+  ] as const;
+  for (const [flag, key, value, min] of numeric) {
+    const n = intFlag(flag, value, min);
+    if (n !== undefined) options[key] = n;
+  }
+  // Flag over environment over config file; the token itself is never echoed in an error.
+  const envToken = env[ADMIN_TOKEN_ENV] === '' ? undefined : env[ADMIN_TOKEN_ENV];
+  const token = flags.adminToken ?? envToken;
+  if (token !== undefined) {
+    const problem = adminTokenProblem(token);
+    const source = flags.adminToken !== undefined ? '--admin-token' : ADMIN_TOKEN_ENV;
+    if (problem) throw usageError(`${source} ${problem}`);
+    options.adminToken = token;
+  }
+  const port = flags.port !== undefined ? parsePort(flags.port) : (filePort ?? MOCK_PORT);
+  const host = flags.host ?? fileHost ?? HOST;
+
+  let built;
+  try {
+    built = buildMockWechat(options);
+  } catch (err) {
+    throw usageError(`cannot start the mock: ${(err as Error).message}`);
+  }
+  const { app, control } = built;
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+  const addr = app.server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shownHost}:${addr.port}`,
+    seed: control.seed(),
+    apps: control.apps(),
+    users: control.listUsers(),
+    warnings: exposureWarnings(addr.address, options.adminToken !== undefined),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,49 @@
+// `wxlogin up`: the mock and the reference backend together until Ctrl-C.
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { hideErrorCredentials } from '../../credentials.js';
+import { BACKEND_PORT, BACKEND_URL, DATA_DIR, HOST, MOCK_PORT, MOCK_URL } from '../../defaults.js';
+import { portArg } from '../../flags.js';
+import { printResult } from '../../output.js';
+import type { UpOptions } from './run.js';
+
+export default function register(program: Command, getCtx: () => CliContext): void {
+  program
+    .command('up')
+    .description('start the mock WeChat and the reference backend together (SQLite store in a data directory)')
+    .option('--host <host>', 'interface to listen on', HOST)
+    .option('--mock-port <port>', 'mock WeChat port (0 = any free port)', portArg, MOCK_PORT)
+    .option('--port <port>', 'backend port (0 = any free port)', portArg, BACKEND_PORT)
+    .option('--data-dir <dir>', 'where the backend keeps its SQLite file', DATA_DIR)
+    .option('--store <uri>', 'backend store instead: sqlite://PATH, redis://HOST:PORT or memory://')
+    .option('--seed <seed>', "the mock's seed: reproducible users, codes and keys")
+    .addHelpText(
+      'after',
+      `
+Runs until Ctrl-C (SIGINT) or SIGTERM, then stops both servers cleanly. With --json it prints one JSON line
+{"ok", "mock", "backend", ...} once both listen.
+
+Example:
+  $ wxlogin up
+  $ wxlogin flow --backend ${BACKEND_URL} --mock ${MOCK_URL}   # in another terminal`,
+    )
+    .action(async (opts: UpOptions) => {
+      const [{ up }, { upFormat }] = await Promise.all([import('./run.js'), import('./format.js')]);
+      const ctx = getCtx();
+      // Listen for signals before the servers start, so an early Ctrl-C still closes them.
+      const shutdown = ctx.waitForShutdown();
+      let started;
+      try {
+        started = await up(opts);
+      } catch (err) {
+        // The store's own message may quote the URI: no Redis password reaches the error line.
+        throw hideErrorCredentials(err, [opts.store]);
+      }
+      printResult(ctx, started.result, upFormat);
+      const signal = await shutdown;
+      await started.stack.close().catch((err: unknown) => {
+        throw hideErrorCredentials(err, [opts.store]);
+      });
+      ctx.note(ctx.ce.dim(`${signal}: mock and backend stopped`));
+    });
+}

@@ -1,0 +1,37 @@
+// The commander program: global options, help, and every command's definition. Definitions are light (options and
+// help only); each action imports its implementation lazily, so `wxlogin --help` loads commander and nothing else
+// of weight.
+import { Command } from 'commander';
+import type { CliContext, CliIO } from './context.js';
+import { commands } from './commands/index.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(getCtx: () => CliContext, io?: Pick<CliIO, 'stdout' | 'stderr'>): Command {
+  const program = new Command('wxlogin')
+    .description('Run the WeChat Mini Program login and authorization system offline.')
+    .version(VERSION, '-V, --version')
+    .option('--json', 'print machine-readable JSON instead of text', false)
+    .option('--verbose', 'print stacks and extra detail on errors', false)
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ wxlogin flow                      run the whole login journey offline (mock + embedded backend)
+  $ wxlogin up                        start the mock and the reference backend together
+  $ wxlogin mock --port 9400          start only the mock WeChat server
+  $ wxlogin <command> --help          help and an example for one command`,
+    );
+  // Set before the subcommands exist: commander copies these settings into each command when it is created.
+  program.exitOverride();
+  if (io) {
+    program.configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  }
+  for (const register of commands) register(program, getCtx);
+  return program;
+}

@@ -29,8 +29,7 @@ export { adminTokenProblem } from './admin/auth.js';
 export { resolveServerOptions } from './http/server.js';
 export type * from './types.js';
 
-export const DEFAULT_PORT = 9400;
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 
 export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance; control: MockControl } {
   const state = createState(opts);

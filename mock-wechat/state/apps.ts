@@ -6,4 +6,4 @@ export interface MockAppConfig {
   openPlatform?: string;
 }
 
-export const DEFAULT_APP: MockAppConfig = { appid: 'wx1234567890abcdef', secret: 'mocksecret000000000000000000000a' };
+export { DEFAULT_APP } from '../defaults.js';

@@ -2,6 +2,7 @@
 // process.env and the parsed flags in; nothing below reads the environment.
 import { parseStoreUri, StoreError } from '../store/index.js';
 import type { BackendConfig } from './app.js';
+import { DEFAULT_DATA_DIR, DEFAULT_STORE_FILE } from './defaults.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -59,7 +60,7 @@ export const BACKEND_ENV = {
 } as const satisfies Record<keyof BackendFlags, string>;
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
-export const DEFAULT_DATA_DIR = '.wxlogin';
+export { DEFAULT_DATA_DIR } from './defaults.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -99,7 +100,7 @@ export function backendConfigFromEnv(env: Env, flags: Partial<BackendFlags> = {}
   const dataDir = pick('dataDir').value ?? DEFAULT_DATA_DIR;
   const storeOpt = pick('store');
   // A relative sqlite path lives in the data directory (openStore resolves it there), so the default is just a name.
-  const store = storeOpt.value ?? 'sqlite://backend.sqlite';
+  const store = storeOpt.value ?? `sqlite://${DEFAULT_STORE_FILE}`;
   try {
     parseStoreUri(store, dataDir);
   } catch (err) {

@@ -3,8 +3,9 @@
 // are the backend's own (src/crypto OPEN_DATA_ERRORS), and a test checks every case against src/crypto.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { encryptOpenData, rawDataSignature } from '../../mock-wechat/crypto.js';
-// The anonymised profile is WeChat's own output, which the mock plays too: one definition of it.
-import { ANON_AVATAR, ANON_NICKNAME } from '../../mock-wechat/state.js';
+// Profiles look like the mock's users (one list of names and places), and the anonymised profile is WeChat's own
+// output, which the mock plays too: one definition of each.
+import { ANON_AVATAR, ANON_NICKNAME, NICKNAMES, PLACES } from '../../mock-wechat/state.js';
 import { createPrng, type Prng } from './prng.js';
 
 export const FIXTURE_FORMAT = 'wxlogin-fixtures/1';
@@ -73,15 +74,7 @@ export interface FixtureOptions {
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const ID_ALPHABET = `${ALNUM}-_`;
-const NICKS = ['Band', 'Lin', 'Mei', 'Ahmad', 'Zhang Wei', '小明', '阿花', 'Chen Jie', 'Olu', 'Sakura', 'Ravi', '王芳'];
-const PLACES = [
-  ['Guangzhou', 'Guangdong', 'CN'],
-  ['Shenzhen', 'Guangdong', 'CN'],
-  ['Hangzhou', 'Zhejiang', 'CN'],
-  ['Chengdu', 'Sichuan', 'CN'],
-  ['Haidian', 'Beijing', 'CN'],
-  ['Kowloon', 'Hong Kong', 'CN'],
-] as const;
+
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -111,7 +104,7 @@ function makeUser(rng: Prng, appid: string, ts: number) {
   const [city, province, country] = rng.pick(PLACES);
   return {
     openId: `o${rng.chars(27, ID_ALPHABET)}`,
-    nickName: rng.pick(NICKS),
+    nickName: rng.pick(NICKNAMES),
     gender: rng.int(3),
     language: rng.pick(LANGS),
     city,

@@ -33,7 +33,7 @@ describe('wxlogin up', () => {
     expect(backend).toBeDefined();
     expect(out).toContain(`npx wxlogin flow --backend ${backend} --mock ${mock}`);
     expect(out).toContain(`TOKEN=$(npx wxlogin login --backend ${backend} --mock ${mock})`);
-    expect(out).toContain(`store sqlite://${join(dataDir, 'wxlogin.sqlite')}`);
+    expect(out).toContain(`store sqlite://${join(dataDir, 'backend.sqlite')}`);
     expect(out).not.toMatch(/\x1b\[/);
 
     // The printed example works while it runs.

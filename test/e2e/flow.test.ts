@@ -154,7 +154,7 @@ describe('wxlogin flow and login against a separately started `wxlogin up`', () 
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     expect(up.stderr()).toMatch(/SIGTERM: mock and backend stopped/);
-    expect(existsSync(join(dataDir, 'wxlogin.sqlite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'backend.sqlite'))).toBe(true);
     const r = await run(['login', '--backend', String(up.ready.backend), '--mock', String(up.ready.mock)]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUri } from '../../../store/uri.js';
-import { UP_STORE_FILE } from '../../defaults.js';
+import { STORE_FILE } from '../../defaults.js';
 import { CliError } from '../../errors.js';
 import { startStack, type Stack } from '../../stack.js';
 
@@ -35,7 +35,7 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
   } catch (err) {
     throw new CliError(`cannot create the data directory ${dataDir}: ${err instanceof Error ? err.message : err}`, { code: 'io' });
   }
-  const store = o.store ?? `sqlite://${join(dataDir, UP_STORE_FILE)}`;
+  const store = o.store ?? `sqlite://${join(dataDir, STORE_FILE)}`;
   let stack: Stack;
   try {
     stack = await startStack({ host: o.host, mockPort: o.mockPort, backendPort: o.port, store, dataDir, seed: o.seed });

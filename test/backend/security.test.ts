@@ -297,54 +297,44 @@ describe('user records under concurrent writes', () => {
     expect(me.phone.phoneNumber).toBe(mock.control.getUser('alice')!.phoneNumber);
   }
 
-  it('rotating logins interleaved with profile and phone writes: the stored key is always the newest', async () => {
+  /**
+   * Runs the rounds on backends over the given stores (one in-memory store when none), against a mock that rotates the
+   * key at every login.
+   */
+  async function rotatingRounds(n: number, open: () => Promise<Store[]> = async () => []) {
     const rotating = await startMock({ sessionKey: { rotation: 'always' } });
     cleanups.push(() => rotating.close());
     const m = mock;
     mock = rotating;
     try {
-      const { app, store } = await backend({ dataRateLimitPerMinute: 0, decryptFailureBudget: 0 });
+      const stores = await open();
+      cleanups.push(async () => Promise.all(stores.map((s) => s.close())));
+      const made = [];
+      for (const s of stores.length ? stores : [undefined]) made.push(await backend({ ...(s ? { store: s } : {}), dataRateLimitPerMinute: 0, decryptFailureBudget: 0 }));
       mock.control.client.authorize({ user: 'alice', scope: 'scope.werun' });
-      await rounds([app], store, 40);
+      await rounds(
+        made.map((b) => b.app),
+        made[made.length - 1]!.store,
+        n,
+      );
     } finally {
       mock = m;
     }
+  }
+
+  it('rotating logins interleaved with profile and phone writes: the stored key is always the newest', async () => {
+    await rotatingRounds(40);
   });
 
   it('the same from two instances on one SQLite file', async () => {
-    const rotating = await startMock({ sessionKey: { rotation: 'always' } });
-    cleanups.push(() => rotating.close());
-    const m = mock;
-    mock = rotating;
-    try {
-      const dir = mkdtempSync(join(tmpdir(), 'wxsec-'));
-      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const stores = [await openStore(`sqlite://${join(dir, 'b.sqlite')}`), await openStore(`sqlite://${join(dir, 'b.sqlite')}`)];
-      cleanups.push(async () => Promise.all(stores.map((s) => s.close())));
-      const apps: FastifyInstance[] = [];
-      for (const s of stores) apps.push((await backend({ store: s, dataRateLimitPerMinute: 0, decryptFailureBudget: 0 })).app);
-      mock.control.client.authorize({ user: 'alice', scope: 'scope.werun' });
-      await rounds(apps, stores[1]!, 20);
-    } finally {
-      mock = m;
-    }
+    const dir = mkdtempSync(join(tmpdir(), 'wxsec-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    await rotatingRounds(20, async () => [await openStore(`sqlite://${join(dir, 'b.sqlite')}`), await openStore(`sqlite://${join(dir, 'b.sqlite')}`)]);
   });
 
   it.runIf(process.env.WXLOGIN_TEST_REDIS)('the same from two instances on one Redis', async () => {
-    const rotating = await startMock({ sessionKey: { rotation: 'always' } });
-    cleanups.push(() => rotating.close());
-    const m = mock;
-    mock = rotating;
-    try {
-      const prefix = `wxsec${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
-      const stores = [await openStore(process.env.WXLOGIN_TEST_REDIS!, { prefix }), await openStore(process.env.WXLOGIN_TEST_REDIS!, { prefix })];
-      cleanups.push(async () => Promise.all(stores.map((s) => s.close())));
-      const apps: FastifyInstance[] = [];
-      for (const s of stores) apps.push((await backend({ store: s, dataRateLimitPerMinute: 0, decryptFailureBudget: 0 })).app);
-      mock.control.client.authorize({ user: 'alice', scope: 'scope.werun' });
-      await rounds(apps, stores[0]!, 30);
-    } finally {
-      mock = m;
-    }
+    const prefix = `wxsec${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
+    const uri = process.env.WXLOGIN_TEST_REDIS!;
+    await rotatingRounds(30, async () => [await openStore(uri, { prefix }), await openStore(uri, { prefix })]);
   });
 });

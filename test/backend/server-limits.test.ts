@@ -163,25 +163,32 @@ function logCapture() {
 
 // ---- slow clients ---------------------------------------------------------------------------------------------------
 
-describe('slow clients', () => {
-  let app: FastifyInstance;
-  let port: number;
+/**
+ * A backend listening on a free port for the tests of one describe block. After each test: a client cut off or
+ * refused is not a failure of the server, so no error line and no 500 in its log.
+ */
+function liveBackend(over: Parameters<typeof makeBackend>[1]) {
   const log = logCapture();
+  const live = { app: undefined as unknown as FastifyInstance, port: 0, log };
   beforeAll(async () => {
-    ({ app } = await makeBackend(mock, { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300, logger: log.logger }));
-    port = await listen(app);
+    ({ app: live.app } = await makeBackend(mock, { ...over, logger: log.logger }));
+    live.port = await listen(live.app);
   });
   afterAll(async () => {
-    await app.close();
+    await live.app.close();
   });
   afterEach(() => {
-    // A client cut off is not a failure of the server: no error line, no 500.
     expect(log.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
     expect(log.lines.filter((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 500)).toEqual([]);
   });
+  return live;
+}
+
+describe('slow clients', () => {
+  const live = liveBackend({ headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 });
 
   it('the limits reach the server Node creates, with a checking interval short enough to enforce them', () => {
-    const s = app.server as Server & { connectionsCheckingInterval: number };
+    const s = live.app.server as Server & { connectionsCheckingInterval: number };
     expect({ headers: s.headersTimeout, request: s.requestTimeout, keepAlive: s.keepAliveTimeout }).toEqual({
       headers: 300,
       request: 600,
@@ -194,7 +201,7 @@ describe('slow clients', () => {
   });
 
   it('a client that stalls inside its headers gets 408 and is closed', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     c.read();
     c.sock.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty');
     expect(await within(c.closed, BOUND_MS)).toBe(true);
@@ -202,13 +209,13 @@ describe('slow clients', () => {
   });
 
   it('a client that connects and sends nothing is closed', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     c.read();
     expect(await within(c.closed, BOUND_MS)).toBe(true);
   });
 
   it('a client that stalls inside its body gets 408 or is closed', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     c.read();
     c.sock.write(
       'POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"code":"abc',
@@ -218,7 +225,7 @@ describe('slow clients', () => {
   });
 
   it('an idle keep-alive connection is closed after keepAliveTimeoutMs', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     c.read();
     c.sock.write('GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await until(() => c.text().includes('"status":"ok"'));
@@ -260,21 +267,7 @@ describe('maxConnections', () => {
 // ---- 413 ------------------------------------------------------------------------------------------------------------
 
 describe('a refused body: the client reads the 413', () => {
-  let app: FastifyInstance;
-  let port: number;
-  const log = logCapture();
-  beforeAll(async () => {
-    ({ app } = await makeBackend(mock, { bodyLimitBytes: 64 * 1024, logger: log.logger }));
-    port = await listen(app);
-  });
-  afterAll(async () => {
-    await app.close();
-  });
-  afterEach(() => {
-    // A 413 is a refusal, not a failure of the server: no error line, no 500.
-    expect(log.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
-    expect(log.lines.filter((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 500)).toEqual([]);
-  });
+  const live = liveBackend({ bodyLimitBytes: 64 * 1024 });
 
   const big = Buffer.from(JSON.stringify({ code: 'a'.repeat(2 * MiB) }));
   const head = (framing: string) =>
@@ -288,24 +281,24 @@ describe('a refused body: the client reads the 413', () => {
     expect(r.status).toBe(413);
     expect(r.headers.connection).toBe('close');
     expect(JSON.parse(r.body)).toMatchObject({ code: 201, error: 'body_too_large', data: null });
-    expect(log.lines.some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 413)).toBe(true);
+    expect(live.log.lines.some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 413)).toBe(true);
   }
 
   it('with Content-Length: 2 MB written whole before anything is read', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     expect(await within(writeAll(c.sock, [head(`Content-Length: ${big.length}`), ...slices(big, 64 * 1024)], 3), BOUND_MS)).toBe(true);
     await expect413(c);
   });
 
   it('chunked: 2 MB written whole before anything is read', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     const body = [...slices(big, 64 * 1024).map(chunk), Buffer.from('0\r\n\r\n')];
     expect(await within(writeAll(c.sock, [head('Transfer-Encoding: chunked'), ...body], 3), BOUND_MS)).toBe(true);
     await expect413(c);
   });
 
   it('the connection is not reused: a request pipelined after the refused body is not answered', async () => {
-    const c = await dial(port);
+    const c = await dial(live.port);
     const body = Buffer.from('{"code":"' + 'a'.repeat(100 * 1024) + '"}');
     const next = Buffer.from('GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await writeAll(c.sock, [head(`Content-Length: ${body.length}`), body, next]);
@@ -317,7 +310,7 @@ describe('a refused body: the client reads the 413', () => {
 
   it('an endless body does not hold the socket: it is closed after a bounded drain', async () => {
     // A client that ignores the answer and the server's FIN, and writes forever.
-    const c = await dial(port, { allowHalfOpen: true });
+    const c = await dial(live.port, { allowHalfOpen: true });
     c.read();
     const written = pump(c, head('Transfer-Encoding: chunked'), chunk(Buffer.alloc(64 * 1024, 'a')));
     expect(await within(c.closed, 3 * BOUND_MS)).toBe(true);

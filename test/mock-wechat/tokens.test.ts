@@ -9,17 +9,17 @@ const tokenQ = (over: Record<string, string | undefined> = {}) => ({
   ...over,
 });
 
-/** Uses a token on checksession: errcode 0 when the token is accepted. */
-async function use(m: M, token: string): Promise<number> {
+/** Uses a token on checksession: the answer, errcode 0 when the token is accepted. */
+async function check(m: M, token: string) {
   const s = await loginAndExchange(m, 'bob');
-  const r = await get(m, '/wxa/checksession', {
+  return get(m, '/wxa/checksession', {
     access_token: token,
     openid: s.openid,
     signature: hmacEmpty(s.session_key),
     sig_method: 'hmac_sha256',
   });
-  return r.body.errcode as number;
 }
+const use = async (m: M, token: string): Promise<number> => (await check(m, token)).body.errcode;
 
 function stable(m: M, body: Record<string, unknown> = {}) {
   return post(m, '/cgi-bin/stable_token', { grant_type: 'client_credential', appid: APPID, secret: SECRET, ...body });
@@ -58,13 +58,7 @@ describe('GET /cgi-bin/token', () => {
     m.control.advanceClock(299);
     expect(await use(m, first)).toBe(0);
     m.control.advanceClock(1);
-    const s = await loginAndExchange(m, 'bob');
-    const r = await get(m, '/wxa/checksession', {
-      access_token: first,
-      openid: s.openid,
-      signature: hmacEmpty(s.session_key),
-      sig_method: 'hmac_sha256',
-    });
+    const r = await check(m, first);
     expect(r.body.errcode).toBe(40001);
     expect(r.body.errmsg).toMatch(/^invalid credential, access_token is invalid or not latest rid: /);
     expect(await use(m, second)).toBe(0);

@@ -84,3 +84,12 @@ export async function sqliteAll(path: string, sql: string): Promise<Record<strin
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until check() holds (polling), failing after a generous bound: for states a test cannot await directly. */
+export async function until(check: () => Promise<boolean> | boolean, boundMs = 10_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(2);
+  }
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, StoreUnavailableError, type Store, type UserRecord } from '../../src/store/index.js';
-import { holdSqliteWriteLock, sleep, sqliteAll } from './helpers.js';
+import { holdSqliteWriteLock, sleep, sqliteAll, until } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wxlogin-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,7 +161,9 @@ describe('SQLite: another process holds the write lock', () => {
     expect((await s.users.get('u'))?.updatedAt).toBe(10); // a read sees the waiting set
     await step(s.users.update('u', bump('u'))); // 10 -> 11
     await step(s.users.delete('u'));
-    expect(await s.users.get('u')).toBeUndefined();
+    // A delete reads first (to say whether the record existed): on a loaded machine that can outlast the pause, so
+    // wait until a read sees it queued (and fail if it never does) before the next write.
+    await until(async () => (await s.users.get('u')) === undefined);
     await step(s.users.update('u', bump('u'))); // absent -> 1
     await step(s.users.set('k', user('k', 5)));
     await step(s.users.update('k', bump('k'))); // the set waiting in the batch: 5 -> 6
@@ -196,9 +198,11 @@ describe('SQLite: another process holds the write lock', () => {
     await sqliteAll(path, "CREATE TRIGGER poison BEFORE DELETE ON p_kv WHEN OLD.key = 'p_users:poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
     const holder = await holdSqliteWriteLock(path);
     const inFlight = s.users.set('first', user('first'));
-    await sleep(20);
+    await sleep(20); // its batch starts at the next turn of the event loop, and waits for the lock
     const batch: Promise<unknown>[] = [s.users.delete('poison')];
-    await sleep(20);
+    // The delete reads first (to say whether the record existed): wait until it is queued for the next batch. A
+    // sleep here was not enough on a loaded machine, and the delete then ran in a batch of its own.
+    await until(async () => (await s.users.get('poison')) === undefined);
     batch.push(s.users.set('x', user('x')), s.users.update('n', (cur) => user('n', cur!.updatedAt + 1)));
     await holder.release();
     await inFlight;

@@ -1,7 +1,7 @@
 // Backend settings from env and flags (flags win), validated once into a BackendConfig. The command layer passes
 // process.env and the parsed flags in; nothing below reads the environment.
 import { parseStoreUri, StoreError } from '../store/index.js';
-import type { BackendConfig } from './app.js';
+import type { BackendConfig } from './options.js';
 import { DEFAULT_DATA_DIR, DEFAULT_STORE_FILE } from './defaults.js';
 
 export class ConfigError extends Error {

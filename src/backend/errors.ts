@@ -1,6 +1,7 @@
 // The backend's failures: an envelope code (the contract mini-program clients speak), an HTTP status, and a stable
 // machine name in `error`. Every thrown thing becomes one of these in the single error handler (app.ts).
 import { OpenDataError, type OpenDataErrorCode } from '../crypto/open-data.js';
+import { BASE64_FIELDS } from './schemas.js';
 import { StoreUnavailableError } from '../store/index.js';
 import { WechatError } from '../wechat/client.js';
 
@@ -119,8 +120,10 @@ export function toAppError(err: unknown): AppError {
   }
   if (err instanceof OpenDataError) return fromOpenDataError(err);
   if (err instanceof WechatError) return fromWechatError(err, 'call');
-  const e = err as { validation?: { keyword?: string }[]; statusCode?: number; code?: string; message?: string };
+  const e = err as { validation?: { keyword?: string; instancePath?: string }[]; statusCode?: number; code?: string; message?: string };
   if (e && Array.isArray(e.validation)) {
+    const notBase64 = e.validation.some((v) => v.keyword === 'pattern' && BASE64_FIELDS.some((f) => v.instancePath === `/${f}`));
+    if (notBase64) return new AppError('bad_base64', 'encryptedData or iv is not base64');
     const missing = e.validation.some((v) => v.keyword === 'required');
     return badParameter(e.message ?? 'bad request', missing ? 'missing_parameter' : 'bad_parameter');
   }

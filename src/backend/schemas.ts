@@ -2,7 +2,14 @@
 // a handler returns by mistake, session_key above all, is dropped rather than sent.
 
 const str = (max = 4096) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
-const b64 = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+/**
+ * Base64 as clients send it: the standard alphabet and padding, plus what src/crypto repairs (a space for a "+" turned
+ * by form decoding, line breaks, %2B %2F %3D). Anything else is refused here, before a handler runs; what passes the
+ * pattern is decoded strictly there.
+ */
+const b64 = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9+/= \\r\\n%]+$' }) as const;
+/** The fields checked by b64: a refusal of theirs is bad_base64, like one of the decoder's. */
+export const BASE64_FIELDS = ['encryptedData', 'iv'] as const;
 const TOKEN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 const errorEnvelope = {

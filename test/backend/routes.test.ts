@@ -204,6 +204,11 @@ describe('POST /userinfo', () => {
     const ui = mock.control.client.getUserInfo({ user: 'alice' });
     expectFailure(await post('/userinfo', { iv: ui.iv }, bearer(token)), 400, 201, 'missing_parameter');
     expectFailure(await post('/userinfo', { encryptedData: 'a%41b=', iv: ui.iv }, bearer(token)), 400, 201, 'bad_base64');
+    // Characters base64 never has are refused by the schema, before anything else runs (even without a token).
+    for (const junk of ['abc-_def', 'ab*d', 'YWJj\tZA==', 'é']) {
+      expectFailure(await post('/userinfo', { encryptedData: junk, iv: ui.iv }), 400, 201, 'bad_base64');
+      expectFailure(await post('/werun', { encryptedData: ui.encryptedData, iv: junk }), 400, 201, 'bad_base64');
+    }
     expectFailure(await post('/userinfo', { encryptedData: ui.encryptedData, iv: ui.iv, rawData: ui.rawData }, bearer(token)), 400, 201, 'bad_parameter');
   });
   it('204 decrypt_failed, the same answer, for each refusal of the data itself', async () => {

@@ -56,14 +56,15 @@ export const DRAIN_DEFAULTS: DrainBounds = { maxBytes: 8 * 1024 * 1024, maxMs: 5
  */
 export function drainRefusedBodies(app: FastifyInstance, bounds: DrainBounds = DRAIN_DEFAULTS) {
   const draining = new WeakSet<Socket>();
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode !== 413) return payload;
+  // onError, not onSend: it costs nothing on the requests that do not fail.
+  app.addHook('onError', async (req, reply, error) => {
+    if ((error as { statusCode?: number }).statusCode !== 413) return;
     reply.header('connection', 'close');
     const raw = req.raw;
     // app.inject() has no real socket (no destroySoon): nothing to drain there.
     const socket = raw.socket as (Socket & { destroySoon?: () => void }) | null;
-    if (raw.complete || !socket || socket.destroyed || typeof socket.destroySoon !== 'function') return payload;
-    if (draining.has(socket)) return payload;
+    if (raw.complete || !socket || socket.destroyed || typeof socket.destroySoon !== 'function') return;
+    if (draining.has(socket)) return;
     draining.add(socket);
 
     const nodeDestroySoon = socket.destroySoon;
@@ -96,6 +97,6 @@ export function drainRefusedBodies(app: FastifyInstance, bounds: DrainBounds = D
     socket.once('close', () => clearTimeout(timer));
     // The body is not being read (refused by its Content-Length), or no longer (the parser stopped at the limit).
     raw.resume();
-    return payload;
+    return;
   });
 }

@@ -5,6 +5,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { encryptOpenData, rawDataSignature } from '../../mock-wechat/crypto.js';
 // Profiles look like the mock's users (one list of names and places), and the anonymised profile is WeChat's own
 // output, which the mock plays too: one definition of each.
+import { ALNUM, B64URL } from '../../mock-wechat/random.js';
 import { ANON_AVATAR, ANON_NICKNAME, NICKNAMES, PLACES } from '../../mock-wechat/state.js';
 import { createPrng, type Prng } from './prng.js';
 
@@ -72,8 +73,6 @@ export interface FixtureOptions {
   appid?: string;
 }
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const ID_ALPHABET = `${ALNUM}-_`;
 
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
 
@@ -103,7 +102,7 @@ function padsValidly(encryptedData: string, key: string, iv: string): boolean {
 function makeUser(rng: Prng, appid: string, ts: number) {
   const [city, province, country] = rng.pick(PLACES);
   return {
-    openId: `o${rng.chars(27, ID_ALPHABET)}`,
+    openId: `o${rng.chars(27, B64URL)}`,
     nickName: rng.pick(NICKNAMES),
     gender: rng.int(3),
     language: rng.pick(LANGS),
@@ -111,7 +110,7 @@ function makeUser(rng: Prng, appid: string, ts: number) {
     province,
     country,
     avatarUrl: `https://thirdwx.qlogo.cn/mmopen/vi_32/${rng.chars(80, ALNUM)}/132`,
-    unionId: `o${rng.chars(27, ID_ALPHABET)}`,
+    unionId: `o${rng.chars(27, B64URL)}`,
     watermark: { timestamp: ts, appid },
   };
 }
@@ -178,7 +177,7 @@ const MAKERS: Record<FixtureKind, (c: SetContext) => Made> = {
     return [sealed(c, werun), { plaintext: werun }];
   },
   shareinfo(c) {
-    const share = { openGId: `tG${c.rng.chars(27, ID_ALPHABET)}`, watermark: { timestamp: c.tick(), appid: c.appid } };
+    const share = { openGId: `tG${c.rng.chars(27, B64URL)}`, watermark: { timestamp: c.tick(), appid: c.appid } };
     return [sealed(c, share), { plaintext: share }];
   },
   plus_as_space(c) {

@@ -29,7 +29,7 @@ export function registerRoutes(
   const send = <T>(data: T) => ({ code: 200, msg: OK, data });
   const { auth, authQuery, who } = authHooks(app, service, c.allowQueryToken);
 
-  app.post<{ Body: { code: string } }>(
+  app.post<{ Body: S.LoginBody }>(
     '/login',
     {
       schema: S.loginSchema,
@@ -37,22 +37,22 @@ export function registerRoutes(
     },
     async (req) => send(await service.login(req.body.code)),
   );
-  app.post<{ Body: { encryptedData: string; iv: string; rawData?: string; signature?: string } }>(
+  app.post<{ Body: S.UserinfoBody }>(
     '/userinfo',
     { schema: S.userinfoSchema, preHandler: [auth, dataLimit] },
     async (req) => send(await service.userinfo(who(req), req.body)),
   );
-  app.post<{ Body: { code?: string; encryptedData?: string; iv?: string } }>(
+  app.post<{ Body: S.PhoneBody }>(
     '/phone',
     { schema: S.phoneSchema, preHandler: [auth, dataLimit, wechatLimit] },
     async (req) => send(await service.phone(who(req), req.body)),
   );
-  app.post<{ Body: { encryptedData: string; iv: string } }>(
+  app.post<{ Body: S.EncryptedBody }>(
     '/werun',
     { schema: S.werunSchema, preHandler: [auth, dataLimit] },
     async (req) => send(await service.werun(who(req), req.body)),
   );
-  app.post<{ Body: { encryptedData: string; iv: string } }>(
+  app.post<{ Body: S.EncryptedBody }>(
     '/shareinfo',
     { schema: S.shareinfoSchema, preHandler: [auth, dataLimit] },
     async (req) => send(await service.shareinfo(who(req), req.body)),

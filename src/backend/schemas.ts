@@ -1,16 +1,16 @@
-// Input and response schemas of every route. Responses are serialised through these (fast-json-stringify), so a field
-// a handler returns by mistake, session_key above all, is dropped rather than sent.
+// Input and response schemas of every route. Request bodies are TypeBox schemas, so the type a handler sees is derived
+// from the schema that validated it (one definition of each shape). Responses are serialised through their schemas
+// (fast-json-stringify), so a field a handler returns by mistake, session_key above all, is dropped rather than sent.
+import { Type, type Static } from '@sinclair/typebox';
 
-const str = (max = 4096) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 /**
  * Base64 as clients send it: the standard alphabet and padding, plus what src/crypto repairs (a space for a "+" turned
  * by form decoding, line breaks, %2B %2F %3D). Anything else is refused here, before a handler runs; what passes the
  * pattern is decoded strictly there.
  */
-const b64 = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9+/= \\r\\n%]+$' }) as const;
+const b64 = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9+/= \\r\\n%]+$' });
 /** The fields checked by b64: a refusal of theirs is bad_base64, like one of the decoder's. */
 export const BASE64_FIELDS = ['encryptedData', 'iv'] as const;
-const TOKEN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 const errorEnvelope = {
   type: 'object',
@@ -62,16 +62,36 @@ const PHONE = {
 } as const;
 
 /** Token in the body (optional: the Authorization header is the other place). */
-const withToken = (props: Record<string, unknown>, required: string[] = []) => ({
-  type: 'object',
-  required,
-  properties: { token: TOKEN, ...props },
+const bodyToken = Type.Optional(Type.String({ minLength: 1, maxLength: 128 }));
+const encryptedData = b64(65536);
+const iv = b64(64);
+
+// A wx.login code is printable ASCII (observed: 32 alphanumerics); anything else is refused before WeChat sees it.
+export const LoginBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' }) });
+export const UserinfoBody = Type.Object({
+  token: bodyToken,
+  encryptedData,
+  iv,
+  rawData: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+  signature: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
-const ENCRYPTED = { encryptedData: b64(65536), iv: b64(64) };
+/** A phone code (getuserphonenumber) or the old encrypted payload: exactly one of them, checked by the service. */
+export const PhoneBody = Type.Object({
+  token: bodyToken,
+  code: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  encryptedData: Type.Optional(encryptedData),
+  iv: Type.Optional(iv),
+});
+export const EncryptedBody = Type.Object({ token: bodyToken, encryptedData, iv });
+/** Routes whose only input is the token (in the header, or here). */
+export const TokenBody = Type.Object({ token: bodyToken });
+export type LoginBody = Static<typeof LoginBody>;
+export type UserinfoBody = Static<typeof UserinfoBody>;
+export type PhoneBody = Static<typeof PhoneBody>;
+export type EncryptedBody = Static<typeof EncryptedBody>;
 
 export const loginSchema = {
-  // A wx.login code is printable ASCII (observed: 32 alphanumerics); anything else is refused before WeChat sees it.
-  body: { type: 'object', required: ['code'], properties: { code: { ...str(256), pattern: '^[\\x21-\\x7e]+$' } } },
+  body: LoginBody,
   response: ok({
     type: 'object',
     required: ['token', 'expiresIn'],
@@ -81,17 +101,17 @@ export const loginSchema = {
 } as const;
 
 export const userinfoSchema = {
-  body: withToken({ ...ENCRYPTED, rawData: str(8192), signature: { type: 'string', minLength: 1, maxLength: 128 } }, ['encryptedData', 'iv']),
+  body: UserinfoBody,
   response: ok(PROFILE),
 } as const;
 
 export const phoneSchema = {
-  body: withToken({ code: str(256), ...ENCRYPTED }),
+  body: PhoneBody,
   response: ok(PHONE),
 } as const;
 
 export const werunSchema = {
-  body: withToken(ENCRYPTED, ['encryptedData', 'iv']),
+  body: EncryptedBody,
   response: ok({
     type: 'object',
     required: ['stepInfoList'],
@@ -110,12 +130,12 @@ export const werunSchema = {
 } as const;
 
 export const shareinfoSchema = {
-  body: withToken(ENCRYPTED, ['encryptedData', 'iv']),
+  body: EncryptedBody,
   response: ok({ type: 'object', required: ['openGId'], properties: { openGId: { type: 'string' } }, additionalProperties: false }),
 } as const;
 
 export const meSchema = {
-  querystring: { type: 'object', properties: { token: TOKEN } },
+  querystring: Type.Object({ token: bodyToken }),
   response: ok({
     type: 'object',
     required: ['openid'],
@@ -137,12 +157,12 @@ export const meSchema = {
 } as const;
 
 export const logoutSchema = {
-  body: withToken({}),
+  body: TokenBody,
   response: ok({ type: 'null' }),
 } as const;
 
 export const sessionCheckSchema = {
-  body: withToken({}),
+  body: TokenBody,
   response: ok({ type: 'object', required: ['valid'], properties: { valid: { type: 'boolean' } }, additionalProperties: false }),
 } as const;
 

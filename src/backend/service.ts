@@ -6,6 +6,7 @@ import type { Store, UserRecord, SessionRecord, PhoneRecord } from '../store/ind
 import type { AccessTokenManager } from '../wechat/access-token.js';
 import { WechatError, type WechatClient } from '../wechat/client.js';
 import { AppError, badParameter, badToken, decryptFailed, fromWechatError } from './errors.js';
+import type { PhoneBody, UserinfoBody } from './schemas.js';
 
 export interface ServiceDeps {
   appId: string;
@@ -39,12 +40,8 @@ const PROFILE_KEYS = ['nickName', 'gender', 'language', 'city', 'province', 'cou
 // Every open-data failure (bad padding, not JSON, not an object, another app's watermark, another user's openId, a
 // missing field, a wrong signature, a wrong length) is the one decrypt_failed: telling them apart is a padding oracle.
 
-interface EncryptedBody {
-  encryptedData: string;
-  iv: string;
-  rawData?: string;
-  signature?: string;
-}
+/** Encrypted open data as a route's schema validated it (the token, if any, already read). */
+type EncryptedBody = Omit<UserinfoBody, 'token'>;
 
 /** A session with the count of its failed decryptions in the current window. */
 type CountedSession = SessionRecord & { decryptFailures?: { count: number; since: number } };
@@ -201,7 +198,7 @@ export function createService(deps: ServiceDeps) {
     return out;
   }
 
-  async function phone(auth: Authenticated, body: { code?: string; encryptedData?: string; iv?: string }) {
+  async function phone(auth: Authenticated, body: PhoneBody) {
     const byCode = body.code !== undefined;
     const byData = body.encryptedData !== undefined || body.iv !== undefined;
     if (byCode === byData) throw badParameter('send either a phone code or encryptedData + iv', byCode ? 'bad_parameter' : 'missing_parameter');

@@ -204,9 +204,11 @@ describe('SQLite: another process holds the write lock', () => {
     // sleep here was not enough on a loaded machine, and the delete then ran in a batch of its own.
     await until(async () => (await s.users.get('poison')) === undefined);
     batch.push(s.users.set('x', user('x')), s.users.update('n', (cur) => user('n', cur!.updatedAt + 1)));
+    // Their outcomes are collected at once: the batch may fail while this test still waits for the lock's release.
+    const settled = Promise.allSettled(batch);
     await holder.release();
     await inFlight;
-    const outcomes = await Promise.allSettled(batch);
+    const outcomes = await settled;
     expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof StoreUnavailableError)).toBe(true);
     expect(await s.users.get('x')).toBeUndefined();
     expect(await s.users.get('n')).toEqual(user('n', 1));

@@ -242,36 +242,3 @@ export function verifyRawDataSignature(rawData: string, sessionKey: string, sign
 export function loginStateSignature(sessionKey: string, body = ''): string {
   return createHmac('sha256', Buffer.from(sessionKey, 'utf8')).update(body, 'utf8').digest('hex');
 }
-
-/**
- * Decrypts with the user's current session_key and, when that fails the way a wrong key fails (padding or JSON),
- * with the key it replaced. Data under the previous key is accepted while `previousAccepted` holds (the grace period
- * after a re-login) and refused as stale_session_key after it: a stale key is told apart from corrupt data.
- */
-export function decryptWithKeyHistory(input: {
-  encryptedData: string;
-  iv: string;
-  appId?: string;
-  sessionKey: string;
-  previousSessionKey?: string;
-  previousAccepted: boolean;
-}): { data: Record<string, unknown>; usedPreviousKey: boolean } {
-  const { encryptedData, iv, appId } = input;
-  try {
-    return { data: decryptOpenData({ encryptedData, iv, appId, sessionKey: input.sessionKey }), usedPreviousKey: false };
-  } catch (err) {
-    const wrongKey = err instanceof OpenDataError && (err.code === 'bad_padding' || err.code === 'bad_json');
-    if (!wrongKey || !input.previousSessionKey) throw err;
-    let data: Record<string, unknown>;
-    try {
-      data = decryptOpenData({ encryptedData, iv, appId, sessionKey: input.previousSessionKey });
-    } catch (prevErr) {
-      // Not the previous key either: report what the current key saw, unless the previous key did decrypt it
-      // and only the content was refused (watermark).
-      if (prevErr instanceof OpenDataError && (prevErr.code === 'bad_padding' || prevErr.code === 'bad_json')) throw err;
-      throw prevErr;
-    }
-    if (!input.previousAccepted) throw new OpenDataError('stale_session_key');
-    return { data, usedPreviousKey: true };
-  }
-}

@@ -1,7 +1,7 @@
 // The mock and the reference backend together, in this process, listening on real ports (0 = any free port). Used by
 // `wxlogin up` (SQLite store in a data directory) and by `wxlogin flow` without --backend (in-memory store).
 import { buildMockWechat } from '../../mock-wechat/index.js';
-import { buildBackend } from '../backend/index.js';
+import { buildBackend, type BackendConfig } from '../backend/index.js';
 import { hideErrorCredentials } from './credentials.js';
 import { DEFAULT_APP, HOST } from './defaults.js';
 
@@ -15,6 +15,8 @@ export interface StackOptions {
   seed?: string | number;
   /** false turns off the mock's 45011 limit and the backend's login limit (load runs). */
   rateLimits?: boolean;
+  /** Settings of the embedded backend beyond the defaults (the audit shortens its WeChat timeout). */
+  backend?: Partial<Omit<BackendConfig, 'appId' | 'appSecret' | 'wechatBaseUrl' | 'store' | 'dataDir'>>;
 }
 
 export interface Stack {
@@ -60,6 +62,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       // A load run is one client hammering on purpose: no per-client, per-token or per-user limits.
       ...(limitsOff ? { loginRateLimitPerMinute: 0, dataRateLimitPerMinute: 0, wechatRateLimitPerMinute: 0 } : {}),
       logger: false,
+      ...o.backend,
     });
     closers.push(() => backend.close());
     const backendUrl = urlOf(await backend.listen({ host, port: o.backendPort ?? 0 }));

@@ -41,6 +41,33 @@ export interface MockAppView {
   [k: string]: unknown;
 }
 
+/** A scripted failure, as POST /__admin/faults takes it. */
+export interface MockFaultSpec {
+  endpoint: string;
+  kind: 'errcode' | 'latency' | 'http5xx' | 'drop' | 'textPlain';
+  errcode?: number;
+  errmsg?: string;
+  latencyMs?: number;
+  status?: number;
+  times?: number;
+  probability?: number;
+}
+
+/** One journal line (secrets masked by the mock: codes show their first 6 characters then `***`). */
+export interface MockJournalEntry {
+  id: number;
+  time: string;
+  method: string;
+  path: string;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  status: number;
+  errcode?: number;
+  errMsg?: string;
+  fault?: string;
+  durationMs: number;
+}
+
 export class MockApiError extends Error {
   constructor(message: string) {
     super(message);
@@ -112,6 +139,22 @@ export function createMockClient(opts: MockClientOptions) {
       const q = opts.appid ? `?appid=${encodeURIComponent(opts.appid)}` : '';
       const v = await admin<Record<string, unknown>>('GET', `/__admin/users/${encodeURIComponent(openidOrAlias)}/session-key${q}`);
       return typeof v?.session_key === 'string' ? v.session_key : undefined;
+    },
+    /** Adds a scripted fault; answers its id. */
+    async addFault(spec: MockFaultSpec): Promise<string> {
+      const v = await admin<{ id?: string }>('POST', '/__admin/faults', spec);
+      return v?.id ?? '';
+    },
+    async clearFaults(): Promise<void> {
+      await requestJson({ method: 'DELETE', url: url('/__admin/faults') }, deps);
+    },
+    /** The newest journal entries first. */
+    async journal(limit = 100): Promise<MockJournalEntry[]> {
+      return unwrapList<MockJournalEntry>(await admin('GET', `/__admin/journal?limit=${limit}`), 'entries');
+    },
+    /** Moves the mock's clock forward (codes and session keys age with it). */
+    async advanceClock(seconds: number): Promise<void> {
+      await admin('POST', '/__admin/clock', { advanceSeconds: seconds });
     },
     /** A user by openid or alias (the alias is looked up in the user list when the mock only indexes openids). */
     async user(openidOrAlias: string): Promise<MockUserView | undefined> {

@@ -41,7 +41,10 @@ const client = (o: Partial<WechatClientOptions> = {}) =>
     appId: 'wx1234567890abcdef',
     appSecret: 'mocksecret000000000000000000000a',
     dispatcher,
-    timeoutMs: 200,
+    // Generous: only the timeout test wants a deadline to fire. A short one here raced the tests that send large
+    // or dropped answers whenever the worker's event loop stalled (a full suite on 2 cores): the timer won, the
+    // attempt counted as a timeout and was retried.
+    timeoutMs: 10_000,
     retries: 2,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -119,12 +122,11 @@ describe('code2Session', () => {
   });
   it('times out a slow answer and reports unavailable', async () => {
     script = [{ delayMs: 400, body: OK }, { delayMs: 400, body: OK }];
-    const t0 = Date.now();
     const e = await failure(client({ retries: 1, timeoutMs: 100 }).code2Session('c'));
     expect(e.kind).toBe('unavailable');
+    // Each attempt was cut by the deadline (not answered late): the error names it.
     expect(e.errmsg).toMatch(/timed out after 100 ms/);
     expect(calls).toHaveLength(2);
-    expect(Date.now() - t0).toBeLessThan(750); // two 400 ms answers, each cut at 100 ms
   });
   it('an unreachable host is unavailable, not a crash', async () => {
     const e = await failure(client({ baseUrl: 'http://127.0.0.1:1', retries: 1 }).code2Session('c'));

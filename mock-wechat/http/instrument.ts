@@ -55,9 +55,21 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
   function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, done: (err?: Error) => void): void {
     (request as Req)[FAULT] = f.kind;
     switch (f.kind) {
-      case 'latency':
-        setTimeout(done, f.latencyMs ?? 1000);
+      case 'latency': {
+        // A caller that gives up (its own timeout) closes the connection: the request ends there, unanswered and
+        // unprocessed, instead of holding a timer (and the process) for the rest of the latency.
+        let fired = false;
+        const timer = setTimeout(() => {
+          fired = true;
+          done();
+        }, f.latencyMs ?? 1000);
+        reply.raw.once('close', () => {
+          if (fired) return;
+          clearTimeout(timer);
+          record(request, t.endpoint, 0, reply.elapsedTime);
+        });
         return;
+      }
       case 'textPlain':
         done();
         return;

@@ -48,6 +48,9 @@ export function createServer(opts: MockOptions, masker: Masker): FastifyInstance
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
+    // close() ends idle keep-alive connections and those of requests still held by a latency fault at once, so a
+    // test or `wxlogin exec` never waits on a client that forgot to hang up.
+    forceCloseConnections: true,
     requestTimeout: srvOpts.requestTimeoutMs,
     keepAliveTimeout: srvOpts.keepAliveTimeoutMs,
     http: {

@@ -5,12 +5,13 @@ import type { ContractOverrides } from '../client/contract.js';
 import { collect, positiveIntArg } from './flags.js';
 import type { TargetOptions } from './targets.js';
 
-export function addTargetOptions(cmd: Command, defaults: { backend?: string; mock?: string } = {}): Command {
-  return cmd
+export function addTargetOptions(cmd: Command, defaults: { backend?: string; mock?: string } = {}, o: { user?: boolean } = {}): Command {
+  cmd
     .option('--backend <url>', defaults.backend ? 'backend under test' : 'backend under test (default: start the mock and the embedded reference backend)', defaults.backend)
     .option('--mock <url>', defaults.mock ? 'the mock WeChat that backend calls' : 'the mock WeChat that backend calls (required with --backend)', defaults.mock)
-    .option('--app <appid>', "the mock's app to play, when it serves several")
-    .option('--user <alias>', 'mock user (alias or openid; created on first use)')
+    .option('--app <appid>', "the mock's app to play, when it serves several");
+  if (o.user !== false) cmd.option('--user <alias>', 'mock user (alias or openid; created on first use)');
+  return cmd
     .addOption(new Option('--profile <name>', 'built-in backend contract (default: wxlogin)').choices(['wxlogin', 'seed']))
     .option('--contract <file>', 'JSON contract file: {"extends", "paths", "token", "tokenPath", "dataPath", "phoneBy"}; flags override it')
     .option('--path <step=path>', 'override a step\'s path, e.g. login=/api/login/ or "me=GET /api/me"; PATH "none" drops the step (repeatable)', collect)

@@ -7,6 +7,7 @@ import { createBackendClient, type BackendClient } from '../client/backend-clien
 import { createMockClient, type MockClient } from '../client/mock-client.js';
 import { usageError } from './errors.js';
 import { toHttpUrl } from './flags.js';
+import type { StackOptions } from './stack.js';
 
 export interface TargetOptions extends ContractOverrides {
   /** A contract file (JSON), applied over the profile and under the flags. */
@@ -20,12 +21,16 @@ export interface TargetOptions extends ContractOverrides {
   connections?: number;
   /** Embedded stack only: false turns rate limits off. */
   rateLimits?: boolean;
+  /** Embedded stack only: settings of its backend beyond the defaults. */
+  stackBackend?: StackOptions['backend'];
 }
 
 export interface Targets {
   mock: MockClient;
   backend: BackendClient;
   embedded: boolean;
+  /** The connection pool both clients use (the audit sends raw requests through it too). */
+  dispatcher: Agent;
   close(): Promise<void>;
 }
 
@@ -71,7 +76,7 @@ export async function openTargets(o: TargetOptions): Promise<Targets> {
     mockUrl = checkUrl(o.mock, '--mock');
   } else {
     const { startStack } = await import('./stack.js');
-    const stack = await startStack({ store: 'memory://', rateLimits: o.rateLimits, seed: o.seed });
+    const stack = await startStack({ store: 'memory://', rateLimits: o.rateLimits, seed: o.seed, backend: o.stackBackend });
     backendUrl = stack.backendUrl;
     mockUrl = stack.mockUrl;
     stopStack = stack.close;
@@ -81,6 +86,7 @@ export async function openTargets(o: TargetOptions): Promise<Targets> {
     mock: createMockClient({ baseUrl: mockUrl, appid: o.app, ...http }),
     backend: createBackendClient({ baseUrl: backendUrl, contract, ...http }),
     embedded,
+    dispatcher,
     async close() {
       await closeDispatcher();
       await stopStack();

@@ -3,6 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { APPID, RID_RE, SECRET, exchange, get, mock, post } from './helpers.js';
 
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const tokenQ = { grant_type: 'client_credential', appid: APPID, secret: SECRET };
 
 describe('faults', () => {
@@ -78,6 +86,28 @@ describe('faults', () => {
     const r = await get(m, '/cgi-bin/token', tokenQ);
     expect(performance.now() - t).toBeGreaterThanOrEqual(140);
     expect(r.body.access_token).toBeDefined();
+  });
+
+  it('a caller that gives up during a latency fault ends the request there: unprocessed, journalled, nothing left pending', async () => {
+    const m = mock();
+    await m.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = m.app.server.address() as AddressInfo;
+    m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'latency', latencyMs: 60_000 });
+    const code = m.control.client.login({ user: 'alice' }).code;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/sns/jscode2session?appid=${APPID}&secret=${SECRET}&js_code=${code}&grant_type=authorization_code`, agent: false });
+      req.on('error', () => resolve());
+      req.end();
+      // The caller's own deadline: it hangs up while the mock still holds the request.
+      setTimeout(() => req.destroy(), 100);
+    });
+    await until(() => m.control.journal().some((e) => e.path === '/sns/jscode2session'));
+    const e = m.control.journal().find((x) => x.path === '/sns/jscode2session')!;
+    expect(e).toMatchObject({ status: 0, fault: 'latency' });
+    // The handler never ran: the code is still good.
+    expect((await exchange(m, code)).body.openid).toBeDefined();
+    // And close() does not wait out the 60 s.
+    await m.app.close();
   });
 
   it('http5xx answers a gateway error page with the status', async () => {

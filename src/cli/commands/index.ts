@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import up from './up/command.js';
 import flow from './flow/command.js';
+import audit from './audit/command.js';
 import login from './login/command.js';
 import fixtures from './fixtures/command.js';
 import decrypt from './decrypt/command.js';
@@ -15,4 +16,4 @@ import backend from './backend/command.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 
-export const commands: RegisterCommand[] = [up, flow, login, fixtures, decrypt, encrypt, sign, mock, backend];
+export const commands: RegisterCommand[] = [up, flow, audit, login, fixtures, decrypt, encrypt, sign, mock, backend];

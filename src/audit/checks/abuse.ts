@@ -58,7 +58,7 @@ const tokenRefused = (a: RawAnswer) => a.status === 401 || envelopeCode(a) === 2
 const garbageParams: Check = {
   id: 'abuse.garbage-params',
   category: 'abuse',
-  title: 'Malformed parameters get a 4xx, never a 5xx',
+  title: 'malformed parameters get a 4xx, never a 5xx',
   severity: 'should',
   reference: REFS.inputValidation,
   hint:
@@ -117,7 +117,7 @@ const garbageParams: Check = {
 const oversizedBody: Check = {
   id: 'abuse.oversized-body',
   category: 'abuse',
-  title: 'A 2 MiB body gets 413 (or another 4xx), not a 5xx or a reset',
+  title: 'a 2 MiB body gets 413 (or another 4xx), not a 5xx or a reset',
   severity: 'should',
   reference: REFS.bodySize,
   hint:
@@ -150,7 +150,7 @@ const DECRYPT_TRIES = 20;
 const decryptFailuresThrottled: Check = {
   id: 'abuse.decrypt-failures-throttled',
   category: 'abuse',
-  title: 'Undecryptable data sent again and again meets a limit',
+  title: 'undecryptable data sent again and again meets a limit',
   severity: 'should',
   reference: interactionFrequency,
   needs: ['userinfo'],
@@ -194,7 +194,7 @@ const decryptFailuresThrottled: Check = {
 const phoneCodeOtherUser: Check = {
   id: 'abuse.phone-code-other-user',
   category: 'abuse',
-  title: 'Another user\'s phone code is refused',
+  title: 'another user\'s phone code is refused',
   severity: 'should',
   reference: REFS.phone,
   needs: ['phone'],
@@ -245,7 +245,7 @@ const PARALLEL = 4;
 export const loginLimitCheck: Check = {
   id: 'abuse.login-limit',
   category: 'abuse',
-  title: 'Rapid logins from one client meet a limit',
+  title: 'rapid logins from one client meet a limit',
   severity: 'should',
   reference: REFS.rateLimit,
   hint:

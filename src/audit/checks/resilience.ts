@@ -116,7 +116,7 @@ const errcodeBusy: Check = {
 const html5xx: Check = {
   id: 'resilience.html-5xx',
   category: 'resilience',
-  title: 'An HTML 5xx from WeChat\'s gateway gets a clean error',
+  title: 'an HTML 5xx from WeChat\'s gateway gets a clean error',
   severity: 'must',
   reference: REFS.uncheckedError,
   hint: CLEAN_ERROR_HINT,
@@ -128,7 +128,7 @@ const html5xx: Check = {
 const timeout: Check = {
   id: 'resilience.timeout',
   category: 'resilience',
-  title: 'A WeChat that does not answer is given up on in time',
+  title: 'a WeChat that does not answer is given up on in time',
   severity: 'must',
   reference: REFS.timeout,
   hint:
@@ -144,7 +144,7 @@ const timeout: Check = {
 const dropped: Check = {
   id: 'resilience.dropped-connection',
   category: 'resilience',
-  title: 'A dropped connection to WeChat gets a clean error',
+  title: 'a dropped connection to WeChat gets a clean error',
   severity: 'must',
   reference: REFS.uncheckedError,
   hint: CLEAN_ERROR_HINT,
@@ -156,7 +156,7 @@ const dropped: Check = {
 const textPlain: Check = {
   id: 'resilience.text-plain',
   category: 'resilience',
-  title: 'A code2Session answer labelled text/plain still logs in',
+  title: 'a code2Session answer labelled text/plain still logs in',
   severity: 'should',
   reference: REFS.code2Session,
   hint:
@@ -189,7 +189,7 @@ const AFTER_PROCESSING_KIND = 'afterProcessing';
 const afterProcessing: Check = {
   id: 'resilience.after-processing',
   category: 'resilience',
-  title: 'An answer lost after WeChat used the code gets a clean error',
+  title: 'an answer lost after WeChat used the code gets a clean error',
   severity: 'should',
   reference: REFS.code2Session,
   hint:
@@ -213,7 +213,7 @@ const afterProcessing: Check = {
 const recovers: Check = {
   id: 'resilience.recovers',
   category: 'resilience',
-  title: 'Logins work again once WeChat is back',
+  title: 'logins work again once WeChat is back',
   severity: 'must',
   reference: REFS.uncheckedError,
   hint:

@@ -131,7 +131,7 @@ const answerEvidence = (ctx: AuditContext, a: RecordedAnswer, note: string): Evi
 const noKeyInAnswers: Check = {
   id: 'secrets.no-key-in-answers',
   category: 'secrets',
-  title: 'No session_key in any answer (base64, base64url or hex)',
+  title: 'no session_key in any answer (base64, base64url or hex)',
   severity: 'must',
   reference: REFS.secretInAnswer,
   hint:
@@ -164,7 +164,7 @@ const noKeyInAnswers: Check = {
 const noStackTraces: Check = {
   id: 'secrets.no-stack-traces',
   category: 'secrets',
-  title: 'No stack trace or framework debug page in any answer',
+  title: 'no stack trace or framework debug page in any answer',
   severity: 'must',
   reference: REFS.stackTrace,
   hint:
@@ -192,7 +192,7 @@ const noStackTraces: Check = {
 const noSecretsInLog: Check = {
   id: 'secrets.log',
   category: 'secrets',
-  title: 'The log holds no session_key and not the app secret',
+  title: 'the log holds no session_key and not the app secret',
   severity: 'must',
   reference: REFS.secretInLog,
   hint:
@@ -227,7 +227,7 @@ const noSecretsInLog: Check = {
 const noTokensInLog: Check = {
   id: 'secrets.log-tokens',
   category: 'secrets',
-  title: 'The log holds none of the backend\'s tokens in full',
+  title: 'the log holds none of the backend\'s tokens in full',
   severity: 'should',
   reference: REFS.secretInLog,
   hint:

@@ -4,7 +4,7 @@
 import { open, stat } from 'node:fs/promises';
 import { auditBackend, AuditSetupError, plannedChecks } from '../../../audit/audit.js';
 import type { AuditReport, CheckResult, Severity } from '../../../audit/types.js';
-import { NetworkError } from '../../../client/http.js';
+import { NetworkError, requestJson } from '../../../client/http.js';
 import { CliError, usageError } from '../../errors.js';
 import { openTargets, type TargetOptions } from '../../targets.js';
 
@@ -87,6 +87,16 @@ export async function audit(o: AuditCommandOptions): Promise<AuditReport> {
   });
   if (targets.embedded && !readLog) readLog = async () => ({ source: 'the embedded backend\'s log', text: captured.join('') });
   try {
+    if (!targets.embedded) {
+      // Any HTTP answer will do (a 404 on the bare URL is fine): only a backend that does not answer at all is
+      // worth stopping for, before thirty checks each report it.
+      try {
+        await requestJson({ url: targets.backend.baseUrl }, { dispatcher: targets.dispatcher, timeoutMs: 5000 });
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err;
+        throw new CliError(`cannot reach the backend at ${targets.backend.baseUrl} (${err.kind}): start it first, or leave out --backend and --mock to audit the embedded reference backend`, { code: 'unreachable', cause: err });
+      }
+    }
     o.onStart?.({
       mock: targets.mock.baseUrl,
       backend: targets.backend.baseUrl,
@@ -110,7 +120,7 @@ export async function audit(o: AuditCommandOptions): Promise<AuditReport> {
       onResult: o.onResult,
     });
   } catch (err) {
-    if (err instanceof AuditSetupError) throw new CliError(err.message, { code: 'audit_setup' });
+    if (err instanceof AuditSetupError) throw new CliError(`${err.message} (is ${targets.mock.baseUrl} a wxlogin mock? start one with: npx wxlogin mock)`, { code: 'audit_setup' });
     if (err instanceof NetworkError) throw new CliError(`cannot reach ${err.url}: ${err.kind}`, { code: 'unreachable', cause: err });
     throw err;
   } finally {

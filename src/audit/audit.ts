@@ -79,6 +79,19 @@ export async function auditBackend(o: AuditOptions): Promise<AuditReport> {
     };
   }
   const run = await runAudit({ ctx, checks, failOn: o.failOn, onResult: o.onResult });
+  if (o.prove && !ctx.findings.prove) {
+    // --prove forges only through an oracle the padding-oracle check found: say why it did not run.
+    const oracle = run.results.find((r) => r.id === 'open-data.padding-oracle');
+    ctx.findings.prove = {
+      attempted: false,
+      success: false,
+      queries: 0,
+      queryCap: o.prove.queryCap,
+      seconds: 0,
+      secondsCap: o.prove.secondsCap,
+      detail: oracle ? `not attempted: open-data.padding-oracle is ${oracle.outcome === 'na' ? `not applicable (${oracle.detail})` : oracle.outcome}` : 'not attempted: open-data.padding-oracle was not selected',
+    };
+  }
   return {
     ...run,
     backend: o.backend.baseUrl,

@@ -19,7 +19,6 @@ async function runAll(t: AuditTarget) {
   const loginPath = t.ctx.contract.paths.login!;
   const loginRequests = () => t.ctx.seen.answers.filter((a) => a.where === 'login' || a.where.endsWith(` ${loginPath}`)).length;
   const counts: Record<string, number> = {};
-  let ms = 0;
   for (const [group, checks] of [
     ['resilience', resilienceChecks],
     ['abuse', abuseChecks],
@@ -29,11 +28,8 @@ async function runAll(t: AuditTarget) {
     const before = loginRequests();
     const report = await runAudit({ ctx: t.ctx, checks });
     counts[group] = loginRequests() - before;
-    ms += report.ms;
     for (const r of report.results) byId.set(r.id, r);
   }
-  const timing = CHECKS.map((c) => byId.get(c.id)!).map((r) => `${r.id} ${r.outcome} ${r.ms} ms: ${r.detail}`).join('\n  ');
-  console.log(`${ms} ms in all; login requests per group ${JSON.stringify(counts)}\n  ${timing}`);
   return { byId, counts };
 }
 

@@ -10,6 +10,7 @@ import type { AuditReport } from '../../src/audit/types.js';
 import { ensureBuilt, run } from '../cli/helpers.js';
 import { APPID, SECRET } from './helpers.js';
 import { buildWeakBackend } from './weak-backend.js';
+import { buildSeedBackend } from '../e2e/seed-backend.js';
 
 ensureBuilt();
 
@@ -144,6 +145,29 @@ describe('wxlogin audit against a deliberately weak backend', () => {
     const should = await run([...args, '--fail-on', 'should'], { timeoutMs: 30_000 });
     expect(should.code).toBe(1);
   }, 40_000);
+});
+
+describe('wxlogin audit --profile seed against the classic Django tutorial contract', () => {
+  it('audits what the contract can express and reports the rest as not applicable', async () => {
+    const mock = buildMockWechat({ seed: 5, logger: false, apps: [{ appid: APPID, secret: SECRET }] });
+    const mockUrl = (await mock.app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    const seed = buildSeedBackend({ mockUrl, appid: APPID, secret: SECRET });
+    const url = await seed.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const r = await run(['audit', '--backend', `${url}/api/`, '--mock', mockUrl, '--profile', 'seed', '--answer-within', '2500', '--json'], { timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as AuditReport;
+      const by = (o: string) => report.results.filter((x) => x.outcome === o).map((x) => x.id).sort();
+      // The tutorial's weaknesses: no in-flight sharing of a code, no openId check, no signature check, no timeout on
+      // WeChat calls, no limits. Its token is random and its errors are clean.
+      expect(by('fail')).toEqual(['abuse.decrypt-failures-throttled', 'abuse.login-limit', 'login.concurrent-code', 'open-data.other-user', 'open-data.raw-signature', 'resilience.timeout']);
+      expect(by('na')).toEqual(expect.arrayContaining(['tokens.logout-revokes', 'tokens.not-in-query', 'abuse.phone-code-other-user', 'secrets.log']));
+      expect(report.results.find((x) => x.id === 'tokens.logout-revokes')!.detail).toMatch(/seed contract has no logout/);
+    } finally {
+      await seed.close();
+      await mock.app.close();
+    }
+  }, 70_000);
 });
 
 describe('wxlogin audit usage errors exit 2', () => {

@@ -5,6 +5,7 @@ import { StoreError, withTimeout } from '../errors.js';
 import { localLocks } from '../local-lock.js';
 import { keyvKey, keyvNamespaces, namespaceOf } from '../namespace.js';
 import { prepareSqliteFiles, type PreparedFiles } from './files.js';
+import { loadOptional } from './optional.js';
 import { groupCommit } from './group-commit.js';
 import { innerWriter, openWriter, type SqliteInner, type TxWriter } from './writer.js';
 
@@ -17,7 +18,7 @@ export interface SqliteOptions {
 
 export async function openSqlite(path: string, o: SqliteOptions): Promise<Store> {
   const { now, prefix, busyTimeoutMs } = o;
-  const { default: KeyvSqlite } = await import('@keyv/sqlite');
+  const { default: KeyvSqlite } = await loadOptional(() => import('@keyv/sqlite'));
   const cannotOpen = (err: unknown) =>
     new StoreError(`cannot open SQLite store at ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   let files: PreparedFiles | undefined;

@@ -1,6 +1,7 @@
 // The connection that writes an SQLite store's batches, each in one explicit transaction, with its statements
 // prepared once; and, for ':memory:', the same writes through keyv's own connection.
 import type { Database, Statement } from 'sqlite3';
+import { loadOptional } from './optional.js';
 
 /** keyv's SQLite adapter (@keyv/sqlite), as the engine, the group commit and the ':memory:' writer use it. */
 export interface SqliteInner {
@@ -53,7 +54,7 @@ const SELECT = (table: string) => `SELECT key, value FROM ${table} WHERE key IN 
 const noTransaction = (err: unknown) => /no transaction is active/i.test((err as Error)?.message ?? '');
 
 export async function openWriter(path: string, table: string, busyTimeoutMs: number): Promise<TxWriter> {
-  const { default: sqlite3 } = await import('sqlite3');
+  const { default: sqlite3 } = await loadOptional(() => import('sqlite3'));
   const db = await new Promise<Database>((resolve, reject) => {
     const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
   });

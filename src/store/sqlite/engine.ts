@@ -9,6 +9,8 @@ import { loadOptional } from './optional.js';
 import { groupCommit } from './group-commit.js';
 import { innerWriter, openWriter, type SqliteInner, type TxWriter } from './writer.js';
 
+const KEYV_SQLITE = '@keyv/sqlite';
+
 export interface SqliteOptions {
   now: () => number;
   prefix: string;
@@ -18,7 +20,10 @@ export interface SqliteOptions {
 
 export async function openSqlite(path: string, o: SqliteOptions): Promise<Store> {
   const { now, prefix, busyTimeoutMs } = o;
-  const { default: KeyvSqlite } = await loadOptional(() => import('@keyv/sqlite'));
+  // Not a literal specifier: @keyv/sqlite is optional, and the build must not need it or its types.
+  const { default: KeyvSqlite } = (await loadOptional(() => import(KEYV_SQLITE))) as {
+    default: new (o: { uri: string; table: string; busyTimeout: number }) => SqliteInner;
+  };
   const cannotOpen = (err: unknown) =>
     new StoreError(`cannot open SQLite store at ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   let files: PreparedFiles | undefined;

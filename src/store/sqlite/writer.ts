@@ -1,7 +1,28 @@
 // The connection that writes an SQLite store's batches, each in one explicit transaction, with its statements
 // prepared once; and, for ':memory:', the same writes through keyv's own connection.
-import type { Database, Statement } from 'sqlite3';
 import { loadOptional } from './optional.js';
+
+// The parts of sqlite3's API this file uses, declared here rather than imported: sqlite3 is an optional dependency,
+// and a light install (`npm install --omit=optional`) must still build.
+type Callback = (err: Error | null) => void;
+interface Statement {
+  run(params: unknown[], cb: Callback): unknown;
+  all(params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): unknown;
+  get(cb: Callback): unknown;
+  reset(cb: () => void): unknown;
+  finalize(cb: () => void): unknown;
+}
+interface Database {
+  exec(sql: string, cb: Callback): unknown;
+  prepare(sql: string, cb: Callback): Statement;
+  configure(option: 'busyTimeout', value: number): void;
+  close(cb?: Callback): void;
+}
+interface Sqlite3 {
+  Database: new (path: string, cb: Callback) => Database;
+}
+/** A specifier TypeScript does not resolve: the build needs neither the package nor its types. */
+const SQLITE3 = 'sqlite3';
 
 /** keyv's SQLite adapter (@keyv/sqlite), as the engine, the group commit and the ':memory:' writer use it. */
 export interface SqliteInner {
@@ -54,7 +75,7 @@ const SELECT = (table: string) => `SELECT key, value FROM ${table} WHERE key IN 
 const noTransaction = (err: unknown) => /no transaction is active/i.test((err as Error)?.message ?? '');
 
 export async function openWriter(path: string, table: string, busyTimeoutMs: number): Promise<TxWriter> {
-  const { default: sqlite3 } = await loadOptional(() => import('sqlite3'));
+  const { default: sqlite3 } = (await loadOptional(() => import(SQLITE3))) as { default: Sqlite3 };
   const db = await new Promise<Database>((resolve, reject) => {
     const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
   });

@@ -8,6 +8,16 @@ import type { RandomStream } from './random.js';
 export const FAULT_KINDS = ['errcode', 'latency', 'http5xx', 'drop', 'textPlain'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * before: the request never reaches the handler (nothing changes; a retry succeeds). after: the handler runs (the
+ * code is used, the key rotated, the token issued) and then the answer is lost, replaced or late, as when WeChat
+ * processed a call and the network failed on the way back: a retry of a lost jscode2session meets 40163.
+ */
+export const FAULT_WHEN = ['before', 'after'] as const;
+export type FaultWhen = (typeof FAULT_WHEN)[number];
+/** What can happen to an answer once the handler ran. */
+export const AFTER_KINDS: readonly FaultKind[] = ['drop', 'http5xx', 'latency'];
+
 export interface FaultSpec {
   /** A server-API or client-simulator path, or '*' for every server-API path (not the client simulator). */
   endpoint: string;
@@ -20,6 +30,8 @@ export interface FaultSpec {
   times?: number;
   /** 0..1: each matching request is hit with this probability. */
   probability?: number;
+  /** Default before. */
+  when?: FaultWhen;
 }
 
 export interface ActiveFault extends FaultSpec {
@@ -41,7 +53,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 export function validateFault(spec: unknown, endpoints: ReadonlySet<string>): FaultSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new MockUsageError('a fault is a JSON object');
   const s = spec as Record<string, unknown>;
-  const allowed = new Set(['endpoint', 'kind', 'errcode', 'errmsg', 'latencyMs', 'status', 'times', 'probability']);
+  const allowed = new Set(['endpoint', 'kind', 'errcode', 'errmsg', 'latencyMs', 'status', 'times', 'probability', 'when']);
   for (const k of Object.keys(s)) if (!allowed.has(k)) throw new MockUsageError(`fault: unknown field ${k}`);
   if (typeof s.endpoint !== 'string' || (s.endpoint !== '*' && !endpoints.has(s.endpoint))) {
     throw new MockUsageError(`fault.endpoint must be '*' or one of ${[...endpoints].join(', ')}`);
@@ -62,6 +74,12 @@ export function validateFault(spec: unknown, endpoints: ReadonlySet<string>): Fa
   if (s.times !== undefined && !(isInt(s.times) && s.times >= 1)) throw new MockUsageError('fault.times must be an integer >= 1');
   if (s.probability !== undefined && !(typeof s.probability === 'number' && s.probability >= 0 && s.probability <= 1)) {
     throw new MockUsageError('fault.probability must be a number in 0..1');
+  }
+  if (s.when !== undefined && !(FAULT_WHEN as readonly unknown[]).includes(s.when)) {
+    throw new MockUsageError(`fault.when must be one of ${FAULT_WHEN.join(', ')}`);
+  }
+  if (s.when === 'after' && !AFTER_KINDS.includes(s.kind as FaultKind)) {
+    throw new MockUsageError(`fault.when "after" takes kind ${AFTER_KINDS.join(', ')} (an answer lost, replaced or late once the request was processed)`);
   }
   return s as unknown as FaultSpec;
 }

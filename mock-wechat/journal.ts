@@ -1,7 +1,7 @@
 // The request journal: a fixed-size ring (load runs send millions of requests), newest first on read. Entries keep
 // references to the parsed query and body; masking (masking.ts) and rendering happen on read, so recording stays
 // cheap.
-import type { FaultKind } from './faults.js';
+import type { FaultKind, FaultWhen } from './faults.js';
 import { createMasker, type Masker } from './masking.js';
 
 export interface JournalEntry {
@@ -15,6 +15,8 @@ export interface JournalEntry {
   errcode?: number;
   errMsg?: string;
   fault?: FaultKind;
+  /** Set when the fault hit after the request was processed. */
+  faultWhen?: FaultWhen;
   durationMs: number;
 }
 
@@ -55,6 +57,7 @@ export function createJournal(limit: number, masker: Masker = createMasker()) {
           ...(e.errcode === undefined ? {} : { errcode: e.errcode }),
           ...(e.errMsg === undefined ? {} : { errMsg: masker.scrub(e.errMsg) }),
           ...(e.fault === undefined ? {} : { fault: e.fault }),
+          ...(e.faultWhen === undefined ? {} : { faultWhen: e.faultWhen }),
           durationMs: Math.round(e.durationMs * 1000) / 1000,
         });
       }

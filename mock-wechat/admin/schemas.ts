@@ -25,6 +25,7 @@ export const faultSchema = {
     times: { type: ['integer', 'null'] },
     probability: { type: 'number' },
     remaining: { type: ['integer', 'null'] },
+    when: S,
   },
 } as const;
 
@@ -41,6 +42,7 @@ export const journalEntrySchema = {
     errcode: I,
     errMsg: S,
     fault: S,
+    faultWhen: S,
     durationMs: { type: 'number' },
   },
 } as const;

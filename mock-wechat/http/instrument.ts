@@ -1,8 +1,9 @@
-// What every server-API and client-simulator route shares: scripted faults hit it before the handler, and the journal
-// records it after the answer. The admin API is neither faulted nor journalled.
+// What every server-API and client-simulator route shares: scripted faults hit it before the handler (or, with
+// `when: "after"`, once the handler ran: the answer lost, replaced or late), and the journal records it after the
+// answer. The admin API is neither faulted nor journalled.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRMSG, WeChatError } from '../errors.js';
-import type { ActiveFault, FaultKind, Faults } from '../faults.js';
+import type { ActiveFault, FaultKind, Faults, FaultWhen } from '../faults.js';
 import type { Journal, RawEntry } from '../journal.js';
 
 /** Keep at most this much of a raw body in the journal. */
@@ -18,7 +19,14 @@ export interface RouteTag {
 /** Per-request scratch, kept off fastify's types: the answer (for the journal) and the fault that hit. */
 const RESULT = Symbol('mockResult');
 const FAULT = Symbol('mockFault');
-type Req = FastifyRequest & { [RESULT]?: { errcode?: unknown; errMsg?: unknown }; [FAULT]?: FaultKind };
+const AFTER = Symbol('mockFaultAfter');
+const RECORDED = Symbol('mockRecorded');
+type Req = FastifyRequest & {
+  [RESULT]?: { errcode?: unknown; errMsg?: unknown };
+  [FAULT]?: FaultKind;
+  [AFTER]?: ActiveFault;
+  [RECORDED]?: boolean;
+};
 
 const GATEWAY_HTML = (status: number) =>
   `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
@@ -36,12 +44,15 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
     const res = r[RESULT];
     // Keep at most 2 KiB of a raw body, copied so the journal does not pin a 64 KiB request string in memory.
     if (typeof body === 'string' && body.length > JOURNAL_BODY_CHARS) body = Buffer.from(body.slice(0, JOURNAL_BODY_CHARS)).toString();
+    if (r[RECORDED]) return;
+    r[RECORDED] = true;
     const e: RawEntry = { time: now(), method: request.method, path, query: request.query, body, status, durationMs };
     if (res) {
       if (typeof res.errcode === 'number') e.errcode = res.errcode;
       if (typeof res.errMsg === 'string') e.errMsg = res.errMsg;
     }
     if (r[FAULT] !== undefined) e.fault = r[FAULT];
+    if (r[AFTER] !== undefined) e.faultWhen = 'after' satisfies FaultWhen;
     journal.add(e);
   }
 
@@ -95,6 +106,38 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
     }
   }
 
+  /** A fault after processing: the handler ran (state changed) and now its answer is lost, replaced or late. */
+  function applyAfter(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void {
+    switch (f.kind) {
+      case 'http5xx': {
+        const status = f.status ?? 503;
+        reply.code(status).header('content-type', 'text/html');
+        done(null, GATEWAY_HTML(status));
+        return;
+      }
+      case 'latency': {
+        let fired = false;
+        const timer = setTimeout(() => {
+          fired = true;
+          done(null, payload);
+        }, f.latencyMs ?? 1000);
+        reply.raw.once('close', () => {
+          if (fired) return;
+          clearTimeout(timer);
+          // Processed, and the caller gave up before the answer came: the journal keeps what it would have been.
+          record(request, t.endpoint, 0, reply.elapsedTime);
+        });
+        return;
+      }
+      default: {
+        // drop: the connection dies where the answer should have been.
+        record(request, t.endpoint, 0, reply.elapsedTime);
+        request.raw.socket?.destroy();
+        done(null, payload);
+      }
+    }
+  }
+
   // Hooks are per route, closing over the route's tag: reading request.routeOptions builds an object per call, which
   // costs real throughput at load-test rates.
   const hooks = (t: RouteTag) => ({
@@ -102,7 +145,17 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
       if (faults.size === 0) return done();
       const f = faults.take(t.endpoint, t.side === 'server');
       if (!f) return done();
+      if (f.when === 'after') {
+        (request as Req)[FAULT] = f.kind;
+        (request as Req)[AFTER] = f;
+        return done();
+      }
       applyFault(request, reply, t, f, done);
+    },
+    onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
+      const f = (request as Req)[AFTER];
+      if (!f) return done(null, payload);
+      applyAfter(request, reply, t, f, payload, done);
     },
     onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       record(request, t.endpoint, reply.statusCode, reply.elapsedTime);

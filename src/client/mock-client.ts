@@ -51,6 +51,8 @@ export interface MockFaultSpec {
   status?: number;
   times?: number;
   probability?: number;
+  /** after: the request is processed (the code used) and then its answer is lost, replaced or late. */
+  when?: 'before' | 'after';
 }
 
 /** One journal line (secrets masked by the mock: codes show their first 6 characters then `***`). */
@@ -65,6 +67,7 @@ export interface MockJournalEntry {
   errcode?: number;
   errMsg?: string;
   fault?: string;
+  faultWhen?: string;
   durationMs: number;
 }
 

@@ -28,6 +28,7 @@ const WEAK_FAILS = [
   'resilience.html-5xx',
   'resilience.timeout',
   'resilience.dropped-connection',
+  'resilience.after-processing',
   'abuse.garbage-params',
   'abuse.oversized-body',
   'abuse.decrypt-failures-throttled',

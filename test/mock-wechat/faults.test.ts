@@ -110,6 +110,69 @@ describe('faults', () => {
     await m.app.close();
   });
 
+  describe('after processing (when: "after")', () => {
+    const q = (code: string) => `/sns/jscode2session?appid=${APPID}&secret=${SECRET}&js_code=${code}&grant_type=authorization_code`;
+
+    it('http5xx: the code is used, the answer replaced by the gateway page; a retry meets 40163', async () => {
+      const m = mock();
+      m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'http5xx', status: 502, when: 'after' });
+      const code = m.control.client.login({ user: 'alice' }).code!;
+      const res = await m.app.inject({ method: 'GET', url: q(code) });
+      expect(res.statusCode).toBe(502);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.body).not.toContain('session_key');
+      const again = await exchange(m, code);
+      expect(again.body.errcode).toBe(40163);
+      const [retry, first] = m.control.journal(2);
+      expect(first).toMatchObject({ status: 502, fault: 'http5xx', faultWhen: 'after' });
+      expect(retry).toMatchObject({ errcode: 40163 });
+      expect(retry!.fault).toBeUndefined();
+    });
+
+    it('drop: the connection dies where the answer was (real socket); the code is used', async () => {
+      const m = mock();
+      await m.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = m.app.server.address() as AddressInfo;
+      m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'drop', when: 'after' });
+      const code = m.control.client.login({ user: 'alice' }).code!;
+      const outcome = await new Promise<string>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: q(code), agent: false }, (res) => resolve(`status ${res.statusCode}`));
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+        req.end();
+      });
+      expect(outcome).toMatch(/ECONNRESET|socket hang up/);
+      expect((await exchange(m, code)).body.errcode).toBe(40163);
+      expect(m.control.journal(2)[1]).toMatchObject({ status: 0, fault: 'drop', faultWhen: 'after' });
+      await m.app.close();
+    });
+
+    it('latency: the answer comes late; a caller that gave up finds the code used', async () => {
+      const m = mock();
+      await m.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = m.app.server.address() as AddressInfo;
+      m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'latency', latencyMs: 60_000, when: 'after' });
+      const code = m.control.client.login({ user: 'alice' }).code!;
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: q(code), agent: false });
+        req.on('error', () => resolve());
+        req.end();
+        setTimeout(() => req.destroy(), 100);
+      });
+      await until(() => m.control.journal().some((e) => e.path === '/sns/jscode2session'));
+      expect(m.control.journal()[0]).toMatchObject({ status: 0, fault: 'latency', faultWhen: 'after' });
+      expect((await exchange(m, code)).body.errcode).toBe(40163);
+      await m.app.close();
+    });
+
+    it('after takes only kinds that act on an answer, and when only before or after', async () => {
+      const m = mock();
+      expect(() => m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'errcode', when: 'after' })).toThrow(/when "after" takes kind drop, http5xx, latency/);
+      expect(() => m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'drop', when: 'later' as never })).toThrow(/fault.when must be one of before, after/);
+      const r = await post(m, '/__admin/faults', { endpoint: '/sns/jscode2session', kind: 'textPlain', when: 'after' });
+      expect(r.status).toBe(400);
+    });
+  });
+
   it('http5xx answers a gateway error page with the status', async () => {
     const m = mock();
     m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'http5xx', status: 502 });

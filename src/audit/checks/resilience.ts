@@ -19,7 +19,7 @@ const LATENCY_MARGIN_MS = 2000;
 type Outcome = { answer: RawAnswer; ms: number } | { error: NetworkError; ms: number };
 
 /** POSTs a fresh user's code to the login step while `fault` is active (the code is minted before the fault). */
-async function loginUnderFault(ctx: AuditContext, tag: string, fault: Omit<MockFaultSpec, 'endpoint' | 'times'>) {
+async function loginUnderFault(ctx: AuditContext, tag: string, fault: Omit<MockFaultSpec, 'endpoint'>) {
   const alias = ctx.user(tag);
   const code = await ctx.wxLogin(alias);
   await ctx.mock.addFault({ endpoint: ENDPOINT, times: TIMES, ...fault });
@@ -43,7 +43,8 @@ async function loginUnderFault(ctx: AuditContext, tag: string, fault: Omit<MockF
   return { alias, code, requestLine, out };
 }
 
-function describeFault(f: Omit<MockFaultSpec, 'endpoint' | 'times'>): string {
+function describeFault(f: Omit<MockFaultSpec, 'endpoint'>): string {
+  if (f.when === 'after') return `used the code, then ${f.kind === 'drop' ? 'dropped the connection' : f.kind} instead of answering, once`;
   switch (f.kind) {
     case 'errcode':
       return `errcode ${f.errcode ?? -1} on every attempt`;
@@ -183,9 +184,6 @@ const textPlain: Check = {
   },
 };
 
-/** Would be the mock's kind for "WeChat processed the call and the answer was lost": a retry then gets 40163. */
-const AFTER_PROCESSING_KIND = 'afterProcessing';
-
 const afterProcessing: Check = {
   id: 'resilience.after-processing',
   category: 'resilience',
@@ -196,16 +194,16 @@ const afterProcessing: Check = {
     'WeChat used the code but its answer was lost, so a retry gets 40163 (code been used): answer a clean error that ' +
     'tells the mini program to call wx.login again, never a 5xx with a stack trace',
   async run(ctx) {
-    // Asked of the mock itself, so a mock that learns the fault makes this check run.
-    const kind = AFTER_PROCESSING_KIND as MockFaultSpec['kind'];
+    // Asked of the mock itself: an older mock that has no faults after processing refuses the field.
+    const fault = { kind: 'drop', when: 'after', times: 1 } as const;
     try {
-      await ctx.mock.addFault({ endpoint: ENDPOINT, kind, times: 1 });
+      await ctx.mock.addFault({ endpoint: ENDPOINT, ...fault });
     } catch {
-      return na(`the mock offers no fault after processing (its fault kinds are errcode, latency, http5xx, drop, textPlain)`);
+      return na('the mock offers no fault after processing (when: "after"): a newer mock does');
     } finally {
       await ctx.mock.clearFaults().catch(() => undefined);
     }
-    const r = await loginUnderFault(ctx, 'afterproc', { kind });
+    const r = await loginUnderFault(ctx, 'afterproc', fault);
     return judge(ctx, r, 'WeChat used the code and the answer was lost');
   },
 };

@@ -33,6 +33,7 @@ const TOP = [
   'loginRateLimitPerMinute',
   'strictUsers',
   'countryCodeType',
+  'wrongSecretErrcode',
   'journalLimit',
   'maxUsers',
   'adminToken',
@@ -91,6 +92,9 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
   if (value.strictUsers !== undefined && typeof value.strictUsers !== 'boolean') fail('strictUsers must be true or false');
   if (value.countryCodeType !== undefined && value.countryCodeType !== 'number' && value.countryCodeType !== 'string') {
     fail('countryCodeType must be "number" or "string"');
+  }
+  if (value.wrongSecretErrcode !== undefined && value.wrongSecretErrcode !== 40125 && value.wrongSecretErrcode !== 40001) {
+    fail('wrongSecretErrcode must be 40125 or 40001');
   }
   if (value.sessionKey !== undefined) {
     const sk = value.sessionKey;

@@ -14,7 +14,16 @@ export interface MockOptions {
   sessionKey?: { rotation?: SessionKeyRotation; rotationPeriodSeconds?: number; lifetimeSeconds?: number };
   loginRateLimitPerMinute?: number;
   strictUsers?: boolean;
+  /**
+   * How getuserphonenumber types countryCode. Default "string": Go SDKs (silenceper/wechat since 2022) declare it a
+   * string and fail on a number, which says the service sends a string; the documentation's example shows a number.
+   */
   countryCodeType?: 'number' | 'string';
+  /**
+   * The errcode a wrong AppSecret gets: 40125 (invalid appsecret, today's tables) or 40001 (older tables; some SDKs
+   * then refresh their access token in a loop, which is worth testing). Default 40125.
+   */
+  wrongSecretErrcode?: 40125 | 40001;
   journalLimit?: number;
   /** Users held across all apps (seeded, added or created on first use) before more are refused; 0 = no limit. Default 10000. */
   maxUsers?: number;
@@ -45,6 +54,7 @@ export interface ResolvedOptions {
   loginRateLimitPerMinute: number;
   strictUsers: boolean;
   countryCodeType: 'number' | 'string';
+  wrongSecretErrcode: 40125 | 40001;
   journalLimit: number;
   maxUsers: number;
 }
@@ -60,7 +70,8 @@ export function resolveOptions(opts: MockOptions): ResolvedOptions {
     keyLifetimeMs: (sk.lifetimeSeconds ?? 259_200) * 1000,
     loginRateLimitPerMinute: opts.loginRateLimitPerMinute ?? 100,
     strictUsers: opts.strictUsers ?? false,
-    countryCodeType: opts.countryCodeType ?? 'number',
+    countryCodeType: opts.countryCodeType ?? 'string',
+    wrongSecretErrcode: opts.wrongSecretErrcode ?? 40125,
     journalLimit: opts.journalLimit ?? 1000,
     maxUsers: opts.maxUsers ?? DEFAULT_MAX_USERS,
   };

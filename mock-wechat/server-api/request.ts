@@ -44,6 +44,6 @@ export function checkApp(state: MockState, appid: string | undefined, secret: st
   const a = state.app(appid);
   if (!a) throw new WeChatError(40013);
   if (!secret) throw new WeChatError(41004);
-  if (!sameText(secret, a.config.secret)) throw new WeChatError(40125);
+  if (!sameText(secret, a.config.secret)) throw new WeChatError(state.options.wrongSecretErrcode);
   return appid;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPID, RID_RE, SECRET, T0, exchange, mock, post } from './helpers.js';
+import { APPID, RID_RE, SECRET, T0, exchange, get, mock, post } from './helpers.js';
 
 describe('GET /sns/jscode2session', () => {
   it('exchanges a fresh code for session_key and openid, with no errcode field', async () => {
@@ -61,6 +61,16 @@ describe('GET /sns/jscode2session', () => {
     expect(r.status).toBe(200);
     expect(r.body.errcode).toBe(errcode);
     expect(RID_RE.exec(r.body.errmsg)![1]).toBe(text);
+  });
+
+  it('wrongSecretErrcode 40001 answers a wrong secret as older tables say (at jscode2session and the token APIs)', async () => {
+    const m = mock({ wrongSecretErrcode: 40001 });
+    const { code } = m.control.client.login({ user: 'alice' });
+    const r = await exchange(m, code, { secret: 'x'.repeat(32) });
+    expect(r.body.errcode).toBe(40001);
+    expect((await get(m, '/cgi-bin/token', { grant_type: 'client_credential', appid: APPID, secret: 'wrong' })).body.errcode).toBe(40001);
+    // The code was not used by the refused call.
+    expect((await exchange(m, code)).body.openid).toBeDefined();
   });
 
   it('reads the query only: a form body without query gives 41002, as WeChat does', async () => {

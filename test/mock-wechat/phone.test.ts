@@ -31,18 +31,18 @@ describe('getPhoneNumber: client button and POST /wxa/business/getuserphonenumbe
       phone_info: {
         phoneNumber: '13580006666',
         purePhoneNumber: '13580006666',
-        countryCode: 86,
+        countryCode: '86',
         watermark: { timestamp: T0 / 1000 + 5, appid: APPID },
       },
     });
   });
 
-  it('countryCodeType "string" answers countryCode as a string', async () => {
-    const m = mock({ countryCodeType: 'string' });
+  it('countryCodeType "number" answers countryCode as the documentation\'s example does', async () => {
+    const m = mock({ countryCodeType: 'number' });
     await loginAndExchange(m);
     const { code } = m.control.client.getPhoneNumber({ user: 'alice' });
     const r = await phone(m, await accessToken(m), { code });
-    expect(r.body.phone_info.countryCode).toBe('86');
+    expect(r.body.phone_info.countryCode).toBe(86);
   });
 
   it('phone codes are single use and live 300 s', async () => {

@@ -31,8 +31,12 @@ export interface CliContext {
   printJson(value: unknown): void;
   /** A line to stderr (progress, warnings, notes that must not pollute --json output). */
   note(line: string): void;
-  /** Resolves with the signal name on the first SIGINT or SIGTERM; long-running commands await it to shut down. */
-  waitForShutdown(): Promise<string>;
+  /**
+   * Resolves with the signal name on the first SIGINT or SIGTERM; long-running commands await it to shut down.
+   * Aborting `until` stops listening (the promise then never settles), so a command that finished first leaves
+   * Ctrl-C to its default again.
+   */
+  waitForShutdown(until?: AbortSignal): Promise<string>;
   /** Whether stderr is an interactive terminal (progress bars are drawn only then). */
   readonly interactive: boolean;
 }
@@ -75,15 +79,21 @@ export function createContext(io: CliIO, global: GlobalOptions): CliContext {
     note(line) {
       if (!closed.stderr) io.stderr.write(`${line}\n`);
     },
-    waitForShutdown() {
+    waitForShutdown(until) {
       return new Promise((resolve) => {
-        const onSignal = (sig: NodeJS.Signals) => {
+        const off = () => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          until?.removeEventListener('abort', off);
+        };
+        const onSignal = (sig: NodeJS.Signals) => {
+          off();
           resolve(sig);
         };
+        if (until?.aborted) return;
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        until?.addEventListener('abort', off, { once: true });
       });
     },
     get interactive() {

@@ -5,7 +5,8 @@ import { resolveContract, ContractError, type ContractOverrides } from '../clien
 import { contractFileOverrides, mergeOverrides } from '../client/contract-file.js';
 import { createBackendClient, type BackendClient } from '../client/backend-client.js';
 import { createMockClient, type MockClient } from '../client/mock-client.js';
-import { usageError } from './errors.js';
+import { NetworkError, requestJson } from '../client/http.js';
+import { CliError, usageError } from './errors.js';
 import { toHttpUrl } from './flags.js';
 import type { StackOptions } from './stack.js';
 
@@ -31,7 +32,52 @@ export interface Targets {
   embedded: boolean;
   /** The connection pool both clients use (the audit sends raw requests through it too). */
   dispatcher: Agent;
-  close(): Promise<void>;
+  /**
+   * Closes the pool (waiting for requests in flight, or with `abort` ending them at once, as after a Ctrl-C) and
+   * stops the embedded stack.
+   */
+  close(o?: { abort?: boolean }): Promise<void>;
+}
+
+/** How long a target has to answer the reachability check. */
+export const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * Checks that the mock and the backend given with --mock and --backend answer at all (any HTTP answer will do: a
+ * 404 on the bare URL is fine), before a run reports the same dead address at every step. One error names every
+ * target that does not answer and what to do about it.
+ */
+export async function checkTargetsAnswer(t: Targets, which: readonly ('mock' | 'backend')[] = ['mock', 'backend']): Promise<void> {
+  if (t.embedded) return;
+  const urls = { mock: t.mock.baseUrl, backend: t.backend.baseUrl };
+  const results = await Promise.all(
+    which.map(async (w) => {
+      try {
+        await requestJson({ url: urls[w] }, { dispatcher: t.dispatcher, timeoutMs: PROBE_TIMEOUT_MS });
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err;
+        return { which: w, err };
+      }
+    }),
+  );
+  const dead = results.filter((r) => r !== undefined);
+  if (dead.length === 0) return;
+  const what = dead.map((d) => `the ${d.which === 'mock' ? 'mock WeChat' : 'backend'} at ${urls[d.which]} (${d.err.kind})`).join(' or ');
+  const port = (url: string) => {
+    const u = new URL(url);
+    return u.port || (u.protocol === 'https:' ? '443' : '80');
+  };
+  const fix =
+    dead.length === 2
+      ? 'start them first (npx wxlogin up starts both)'
+      : dead[0]!.which === 'mock'
+        ? `start one (npx wxlogin mock --port ${port(urls.mock)})`
+        : 'start it first';
+  throw new CliError(
+    `cannot reach ${what}: ${fix}, or leave out --backend and --mock to run the embedded mock and reference backend`,
+    { code: 'unreachable', cause: dead[0]!.err },
+  );
 }
 
 function checkUrl(v: string, flag: string): string {
@@ -66,7 +112,7 @@ export async function openTargets(o: TargetOptions): Promise<Targets> {
     throw usageError('--mock needs --backend (leave both out to run the embedded stack)', 'usage');
   }
   const dispatcher = new Agent({ connections: o.connections ?? 8, keepAliveTimeout: 10_000 });
-  const closeDispatcher = () => dispatcher.close().catch(() => undefined);
+  const closeDispatcher = (abort = false) => (abort ? dispatcher.destroy() : dispatcher.close()).catch(() => undefined);
   let backendUrl: string;
   let mockUrl: string;
   let stopStack: () => Promise<void> = async () => {};
@@ -87,8 +133,8 @@ export async function openTargets(o: TargetOptions): Promise<Targets> {
     backend: createBackendClient({ baseUrl: backendUrl, contract, ...http }),
     embedded,
     dispatcher,
-    async close() {
-      await closeDispatcher();
+    async close(c = {}) {
+      await closeDispatcher(c.abort === true);
       await stopStack();
     },
   };

@@ -18,13 +18,31 @@ export interface LoadOptions {
   /** Send getUserInfo to the backend after login (default: when the contract offers userinfo). */
   userinfo?: boolean;
   onProgress?: (done: number, total: number, failed: number) => void;
+  /**
+   * Stops the run when aborted (Ctrl-C): no user starts after it, users in flight get up to `drainMs` to finish,
+   * and the report counts what finished, marked `interrupted`.
+   */
+  signal?: AbortSignal;
+  /** How long users in flight may take to finish once `signal` aborts (default 5000 ms). */
+  drainMs?: number;
   now?: () => number;
 }
 
+/** How long users in flight get to finish after an interruption, unless told otherwise. */
+export const DEFAULT_DRAIN_MS = 5000;
+
 export interface LoadReport {
+  /** No user failed and the run was not interrupted. */
   ok: boolean;
+  /** Users asked for. */
   users: number;
   concurrency: number;
+  /** Stopped early (Ctrl-C): the counts and latencies cover the users that finished. */
+  interrupted: boolean;
+  /** Users that finished, ok or failed (`users` unless interrupted). */
+  completed: number;
+  /** Users still in flight when the run stopped waiting for them (interrupted runs only): neither ok nor failed. */
+  abandoned: number;
   succeeded: number;
   failed: number;
   requests: number;
@@ -90,8 +108,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     }
   }
 
+  const stop = o.signal;
   async function worker() {
     for (;;) {
+      if (stop?.aborted) return;
       const n = next++;
       if (n >= users) return;
       try {
@@ -108,19 +128,45 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   }
 
   const t0 = now();
-  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  const all = Promise.all(Array.from({ length: concurrency }, () => worker()));
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  if (stop) {
+    // Once aborted, the workers start no one new; those in flight get drainMs to finish, then the run reports
+    // without them (their requests end with the connection pool the caller closes).
+    const drained = new Promise<void>((resolve) => {
+      onAbort = () => {
+        timer = setTimeout(resolve, o.drainMs ?? DEFAULT_DRAIN_MS);
+        timer.unref?.();
+      };
+      if (stop.aborted) onAbort();
+      else stop.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([all, drained]);
+  } else {
+    await all;
+  }
+  if (timer) clearTimeout(timer);
+  if (stop && onAbort) stop.removeEventListener('abort', onAbort);
+  // Read once: a user finishing after this point changes nothing reported.
+  const completed = done;
+  const failedNow = failed;
+  const interrupted = completed < users;
   const seconds = Math.max((now() - t0) / 1000, 1e-6);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
-    ok: failed === 0,
+    ok: failedNow === 0 && !interrupted,
     users,
     concurrency,
-    succeeded: users - failed,
-    failed,
+    interrupted,
+    completed,
+    abandoned: Math.min(next, users) - completed,
+    succeeded: completed - failedNow,
+    failed: failedNow,
     requests,
     seconds: Math.round(seconds * 1000) / 1000,
     throughput: round(requests / seconds),
-    usersPerSecond: round(users / seconds),
+    usersPerSecond: round(completed / seconds),
     latency: overall.summary(),
     byRequest: Object.fromEntries([...byRequest].map(([k, h]) => [k, h.summary()])),
     errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1])),

@@ -16,7 +16,7 @@ describe('wxlogin --help and usage', () => {
   it.each(MINE)('%s --help shows an example and exits 0', async (name) => {
     const r = await run([name, '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Examples?( \([^)]*\))?:\n {2}\$ wxlogin /);
+    expect(r.stdout).toMatch(/Examples?( \([^)]*\))?:\n {2}\$ npx wxlogin /);
   });
 
   it('--version prints the version', async () => {

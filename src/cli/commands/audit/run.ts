@@ -6,7 +6,7 @@ import { auditBackend, AuditSetupError, plannedChecks } from '../../../audit/aud
 import type { AuditReport, CheckResult, Severity } from '../../../audit/types.js';
 import { NetworkError, requestJson } from '../../../client/http.js';
 import { CliError, usageError } from '../../errors.js';
-import { openTargets, type TargetOptions } from '../../targets.js';
+import { checkTargetsAnswer, openTargets, type TargetOptions } from '../../targets.js';
 
 export interface AuditCommandOptions extends TargetOptions {
   log?: string;
@@ -87,6 +87,8 @@ export async function audit(o: AuditCommandOptions): Promise<AuditReport> {
   });
   if (targets.embedded && !readLog) readLog = async () => ({ source: 'the embedded backend\'s log', text: captured.join('') });
   try {
+    // The mock first: every check plays the mini program there, so a dead --mock would fail all of them.
+    await checkTargetsAnswer(targets, ['mock']);
     if (!targets.embedded) {
       // Any HTTP answer will do (a 404 on the bare URL is fine): only a backend that does not answer at all is
       // worth stopping for, before thirty checks each report it.

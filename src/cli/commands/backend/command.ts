@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
 import { hideErrorCredentials } from '../../credentials.js';
-import { BACKEND_PORT, HOST } from '../../defaults.js';
+import { BACKEND_PORT, DATA_DIR, HOST, STORE_FILE } from '../../defaults.js';
 import { printResult } from '../../output.js';
 import type { BackendCliFlags } from './run.js';
 
@@ -16,8 +16,8 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--secret <secret>', 'the AppSecret (env WX_SECRET; prefer the env or --secret-file: argv is visible to ps)')
     .option('--secret-file <file>', 'read the AppSecret from this file (env WX_SECRET_FILE)')
     .option('--api-base <url>', 'WeChat server API base URL, e.g. the mock (env WX_API_BASE; default: https://api.weixin.qq.com)')
-    .option('--store <uri>', 'sqlite://PATH, redis://HOST:PORT or memory:// (env WXLOGIN_STORE; default: sqlite file in the data dir)')
-    .option('--data-dir <dir>', 'where the default SQLite file lives (env WXLOGIN_DATA_DIR; default: .wxlogin)')
+    .option('--store <uri>', `sqlite://PATH, redis://HOST:PORT or memory:// (env WXLOGIN_STORE; default: sqlite://${STORE_FILE} in the data dir)`)
+    .option('--data-dir <dir>', `where the default SQLite file, ${STORE_FILE}, lives (env WXLOGIN_DATA_DIR; default: ${DATA_DIR})`)
     .option('--rate-limit <n>', 'logins per minute per client, 0 = off (env WXLOGIN_RATE_LIMIT; default: 60)')
     .option('--token-ttl <seconds>', 'login token lifetime (env WXLOGIN_TOKEN_TTL; default: 86400)')
     .option('--stale-key-grace <seconds>', 'accept data under the previous session_key this long after a re-login (env WXLOGIN_STALE_KEY_GRACE; default: 300)')
@@ -41,8 +41,8 @@ Flags override the environment. A missing AppID or AppSecret, or a bad setting, 
 
 Examples:
   $ WX_APPID=wx1234567890abcdef WX_SECRET=mocksecret000000000000000000000a \\
-      wxlogin backend --api-base http://127.0.0.1:9400          against a running \`wxlogin mock\`
-  $ wxlogin backend --store redis://127.0.0.1:6379 --port 9402   a second instance sharing sessions over Redis
+      npx wxlogin backend --api-base http://127.0.0.1:9400          against a running \`wxlogin mock\`
+  $ npx wxlogin backend --store redis://127.0.0.1:6379 --port 9402   a second instance sharing sessions over Redis
   $ curl -s localhost:9401/healthz`,
     )
     .action(async (opts: BackendCliFlags) => {

@@ -18,7 +18,7 @@ Exits non-zero naming the refusal: bad_padding (wrong or stale key, corrupt data
 watermark_appid_mismatch, bad_ciphertext, bad_iv, bad_session_key, bad_base64.
 
 Example (the official demo vector):
-  $ wxlogin decrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
+  $ npx wxlogin decrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
       --data @encryptedData.txt --appid wx4f4bc4dec97d474b`,
     )
     .action(async (opts: { sessionKey: string; iv: string; data: string; appid?: string }) => {

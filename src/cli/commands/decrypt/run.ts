@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { decryptOpenData, OpenDataError } from '../../../crypto/index.js';
 import { CliError } from '../../errors.js';
+import { sixteenByteProblem } from './key-bytes.js';
 
 /**
  * `--data` as given, or read from a file (`@path`) or stdin (`-`): encryptedData is long, and the official demo
@@ -37,10 +38,30 @@ export interface DecryptResult {
 }
 
 export function decrypt(o: DecryptOptions): DecryptResult {
+  // The backend's decrypt repairs some damage (spaces for +, %2B) and only then counts bytes: ask it first, and
+  // when it refuses the iv or the key, say what the value decodes to.
   try {
     return { ok: true, plaintext: decryptOpenData({ encryptedData: o.data, iv: o.iv, sessionKey: o.sessionKey, appId: o.appid }) };
   } catch (err) {
-    if (err instanceof OpenDataError) throw new CliError(`${err.code}: ${err.message}`, { code: err.code, cause: err });
+    if (err instanceof OpenDataError) {
+      const problem = explain(err, o);
+      if (problem) throw new CliError(`${problem.code}: ${problem.message}`, { code: problem.code, cause: err });
+      throw new CliError(`${err.code}: ${err.message}`, { code: err.code, cause: err });
+    }
     throw err;
   }
+}
+
+/** The iv's or the key's problem in words a person can act on, when that is why the decrypt refused. */
+function explain(err: OpenDataError, o: DecryptOptions): { code: string; message: string } | undefined {
+  if (err.code === 'bad_session_key') {
+    const message = sixteenByteProblem(o.sessionKey.trim(), '--session-key');
+    return message ? { code: err.code, message } : undefined;
+  }
+  if (err.code === 'bad_iv' || err.code === 'bad_base64') {
+    const message = sixteenByteProblem(o.iv.trim(), '--iv');
+    if (!message) return undefined;
+    return { code: message.includes('not base64') ? 'bad_base64' : 'bad_iv', message };
+  }
+  return undefined;
 }

@@ -18,7 +18,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
       'after',
       `
 Example:
-  $ wxlogin encrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
+  $ npx wxlogin encrypt --session-key tiihtNczf5v6AKRyjwEUhQ== --iv r7BXXKkLb8qrSNn05n0qiA== \\
       --data '{"openGId":"tGXVqG5IZmqkGArWBhZNJwn2NsqaQ"}' --appid ${DEFAULT_APP.appid} --timestamp 1700000000`,
     )
     .action(async (opts: { sessionKey: string; iv: string; data: string; appid?: string; timestamp?: number }) => {

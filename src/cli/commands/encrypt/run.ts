@@ -2,6 +2,7 @@
 // it produces is checked by the backend's decrypt, never by a shared helper.
 import { encryptOpenData } from '../../../../mock-wechat/crypto.js';
 import { CliError } from '../../errors.js';
+import { sixteenByteProblem } from '../decrypt/key-bytes.js';
 
 export interface EncryptOptions {
   sessionKey: string;
@@ -20,8 +21,8 @@ export interface EncryptResult {
 }
 
 function b64bytes(v: string, what: string, code: string): void {
-  const ok = /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0 && Buffer.from(v, 'base64').length === 16;
-  if (!ok) throw new CliError(`${code}: ${what} must be base64 of 16 bytes`, { code });
+  const problem = sixteenByteProblem(v, what);
+  if (problem) throw new CliError(`${code}: ${problem}`, { code });
 }
 
 export function encrypt(o: EncryptOptions): EncryptResult {

@@ -4,7 +4,7 @@ import { runFlow, type FlowReport, type StepResult } from '../../../client/flow.
 import { runLoad, type LoadReport } from '../../../client/load.js';
 import { NetworkError } from '../../../client/http.js';
 import { CliError } from '../../errors.js';
-import { openTargets, type TargetOptions } from '../../targets.js';
+import { checkTargetsAnswer, openTargets, type TargetOptions } from '../../targets.js';
 
 /** Where a run points, told before the first step. */
 export interface FlowStart {
@@ -21,6 +21,10 @@ export interface FlowCommandOptions extends TargetOptions {
   onStep?: (s: StepResult) => void;
   onStart?: (info: FlowStart) => void;
   onProgress?: (done: number, total: number, failed: number) => void;
+  /** Load runs: aborting it (Ctrl-C) stops the run, which reports the users that finished, marked interrupted. */
+  signal?: AbortSignal;
+  /** Load runs: how long users in flight get to finish after `signal` aborts. */
+  drainMs?: number;
 }
 
 export type FlowCommandResult =
@@ -31,7 +35,9 @@ export async function flow(o: FlowCommandOptions): Promise<FlowCommandResult> {
   const load = o.users !== undefined;
   const concurrency = o.concurrency ?? 16;
   const targets = await openTargets({ ...o, rateLimits: !load, connections: load ? concurrency : 8 });
+  let interrupted = false;
   try {
+    await checkTargetsAnswer(targets);
     const info = { mock: targets.mock.baseUrl, backend: targets.backend.baseUrl, embedded: targets.embedded };
     o.onStart?.({ ...info, profile: targets.backend.contract.profile });
     if (!load) {
@@ -45,12 +51,16 @@ export async function flow(o: FlowCommandOptions): Promise<FlowCommandResult> {
       concurrency,
       userPrefix: o.user ? `${o.user}-` : undefined,
       onProgress: o.onProgress,
+      signal: o.signal,
+      drainMs: o.drainMs,
     });
+    interrupted = report.interrupted;
     return { mode: 'load', ...info, profile: targets.backend.contract.profile, ...report };
   } catch (err) {
     if (err instanceof NetworkError) throw new CliError(`cannot reach ${err.url}: ${err.kind}`, { code: 'unreachable', cause: err });
     throw err;
   } finally {
-    await targets.close();
+    // After a Ctrl-C, requests of users that did not finish in time are cut off, not waited for.
+    await targets.close({ abort: interrupted });
   }
 }

@@ -16,8 +16,8 @@ Prints only the token on stdout (details on stderr), so it composes in scripts. 
 \`wxlogin up\` listens on.
 
 Example:
-  $ wxlogin up &
-  $ TOKEN=$(wxlogin login --user alice)
+  $ npx wxlogin up &
+  $ TOKEN=$(npx wxlogin login --user alice)
   $ curl -s -H "Authorization: Bearer $TOKEN" ${BACKEND_URL}/me`,
   );
   cmd.action(async (opts: TargetFlags) => {

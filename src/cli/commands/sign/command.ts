@@ -16,8 +16,8 @@ export default function register(program: Command, getCtx: () => CliContext): vo
       'after',
       `
 Examples:
-  $ wxlogin sign --session-key HyVFkGl5F5OQWJZZaNzBBg== --raw-data '{"nickName":"Band",...}'
-  $ wxlogin sign --session-key o0q0otL8aEzpcZL/FT9WsQ== --checksession`,
+  $ npx wxlogin sign --session-key HyVFkGl5F5OQWJZZaNzBBg== --raw-data '{"nickName":"Band",...}'
+  $ npx wxlogin sign --session-key o0q0otL8aEzpcZL/FT9WsQ== --checksession`,
     )
     .action(async (opts: SignOptions) => {
       const [{ sign }, { signFormat }] = await Promise.all([import('./run.js'), import('./format.js')]);

@@ -2,10 +2,20 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
 import { hideErrorCredentials } from '../../credentials.js';
-import { BACKEND_PORT, BACKEND_URL, DATA_DIR, HOST, MOCK_PORT, MOCK_URL } from '../../defaults.js';
-import { portArg } from '../../flags.js';
+import { InvalidArgumentError } from 'commander';
+import { BACKEND_PORT, BACKEND_URL, DATA_DIR, HOST, MOCK_PORT, MOCK_URL, STORE_FILE } from '../../defaults.js';
+import { portArg, toIntAtLeast } from '../../flags.js';
 import { printResult } from '../../output.js';
 import type { UpOptions } from './run.js';
+
+/** The backend's own bounds for --rate-limit (src/backend/config.ts), with its wording. */
+const RATE_LIMIT_MAX = 1_000_000;
+function rateLimitArg(text: string): number {
+  const n = toIntAtLeast(text, 0);
+  if (n === undefined) throw new InvalidArgumentError(`--rate-limit must be a whole number, got "${text}"`);
+  if (n > RATE_LIMIT_MAX) throw new InvalidArgumentError(`--rate-limit must be between 0 and ${RATE_LIMIT_MAX}, got ${n}`);
+  return n;
+}
 
 export default function register(program: Command, getCtx: () => CliContext): void {
   program
@@ -14,9 +24,10 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--host <host>', 'interface to listen on', HOST)
     .option('--mock-port <port>', 'mock WeChat port (0 = any free port)', portArg, MOCK_PORT)
     .option('--port <port>', 'backend port (0 = any free port)', portArg, BACKEND_PORT)
-    .option('--data-dir <dir>', 'where the backend keeps its SQLite file', DATA_DIR)
+    .option('--data-dir <dir>', `where the backend keeps its SQLite file (${STORE_FILE})`, DATA_DIR)
     .option('--store <uri>', 'backend store instead: sqlite://PATH, redis://HOST:PORT or memory://')
     .option('--seed <seed>', "the mock's seed: reproducible users, codes and keys")
+    .option('--rate-limit <n>', "the backend's logins per minute per client, 0 = off, as wxlogin backend takes it (default: 60)", rateLimitArg)
     .addHelpText(
       'after',
       `
@@ -24,8 +35,9 @@ Runs until Ctrl-C (SIGINT) or SIGTERM, then stops both servers cleanly. With --j
 {"ok", "mock", "backend", ...} once both listen.
 
 Example:
-  $ wxlogin up
-  $ wxlogin flow --backend ${BACKEND_URL} --mock ${MOCK_URL}   # in another terminal`,
+  $ npx wxlogin up
+  $ npx wxlogin flow --backend ${BACKEND_URL} --mock ${MOCK_URL}   # in another terminal
+  $ npx wxlogin up --rate-limit 0      # no login limit: for load runs (flow --users) against it`,
     )
     .action(async (opts: UpOptions) => {
       const [{ up }, { upFormat }] = await Promise.all([import('./run.js'), import('./format.js')]);

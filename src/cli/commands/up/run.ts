@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUri } from '../../../store/uri.js';
 import { STORE_FILE } from '../../defaults.js';
+import { BACKEND_DEFAULTS } from '../../../backend/index.js';
 import { CliError } from '../../errors.js';
 import { startStack, type Stack } from '../../stack.js';
 
@@ -14,6 +15,8 @@ export interface UpOptions {
   dataDir: string;
   store?: string;
   seed?: string;
+  /** The backend's logins per minute per client address; 0 = off; the backend's default (60) when left out. */
+  rateLimit?: number;
 }
 
 export interface UpResult {
@@ -25,6 +28,8 @@ export interface UpResult {
   /** As shown: a Redis password in the store URI is hidden. */
   store: string;
   dataDir: string;
+  /** Logins per minute per client address the backend allows; 0 = no limit. */
+  rateLimit: number;
 }
 
 export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack }> {
@@ -38,7 +43,15 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
   const store = o.store ?? `sqlite://${join(dataDir, STORE_FILE)}`;
   let stack: Stack;
   try {
-    stack = await startStack({ host: o.host, mockPort: o.mockPort, backendPort: o.port, store, dataDir, seed: o.seed });
+    stack = await startStack({
+      host: o.host,
+      mockPort: o.mockPort,
+      backendPort: o.port,
+      store,
+      dataDir,
+      seed: o.seed,
+      ...(o.rateLimit === undefined ? {} : { backend: { loginRateLimitPerMinute: o.rateLimit } }),
+    });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e?.code === 'EADDRINUSE') {
@@ -47,7 +60,7 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
     throw err;
   }
   return {
-    result: { ok: true, mock: stack.mockUrl, backend: stack.backendUrl, appid: stack.app.appid, secret: stack.app.secret, store: redactUri(store), dataDir },
+    result: { ok: true, mock: stack.mockUrl, backend: stack.backendUrl, appid: stack.app.appid, secret: stack.app.secret, store: redactUri(store), dataDir, rateLimit: o.rateLimit ?? BACKEND_DEFAULTS.loginRateLimitPerMinute },
     stack,
   };
 }

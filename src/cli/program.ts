@@ -19,10 +19,10 @@ export function buildProgram(getCtx: () => CliContext, io?: Pick<CliIO, 'stdout'
       'after',
       `
 Examples:
-  $ wxlogin flow                      run the whole login journey offline (mock + embedded backend)
-  $ wxlogin up                        start the mock and the reference backend together
-  $ wxlogin mock --port 9400          start only the mock WeChat server
-  $ wxlogin <command> --help          help and an example for one command`,
+  $ npx wxlogin flow                  run the whole login journey offline (mock + embedded backend)
+  $ npx wxlogin up                    start the mock and the reference backend together
+  $ npx wxlogin mock --port 9400      start only the mock WeChat server
+  $ npx wxlogin <command> --help      help and an example for one command`,
     );
   // Set before the subcommands exist: commander copies these settings into each command when it is created.
   program.exitOverride();

@@ -10,7 +10,7 @@ describe('wxlogin --help and usage', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     for (const c of MINE) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
-    expect(r.stdout).toMatch(/\$ wxlogin flow/);
+    expect(r.stdout).toMatch(/\$ npx wxlogin flow/);
   });
 
   it.each(MINE)('%s --help shows an example and exits 0', async (name) => {

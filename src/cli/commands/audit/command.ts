@@ -43,10 +43,10 @@ express are reported as not applicable, never as passed. Exit code: 0 when no ch
 1 when one did, 2 on usage errors.
 
 Examples:
-  $ wxlogin audit
-  $ wxlogin audit --backend http://127.0.0.1:8000/api/ --mock http://127.0.0.1:9400 --profile seed
-  $ wxlogin audit --backend http://127.0.0.1:9401 --mock http://127.0.0.1:9400 --log ./backend.log --junit audit.xml
-  $ wxlogin audit --only open-data --prove`,
+  $ npx wxlogin audit
+  $ npx wxlogin audit --backend http://127.0.0.1:8000/api/ --mock http://127.0.0.1:9400 --profile seed
+  $ npx wxlogin audit --backend http://127.0.0.1:9401 --mock http://127.0.0.1:9400 --log ./backend.log --junit audit.xml
+  $ npx wxlogin audit --only open-data --prove`,
     )
     .action(async (opts: AuditFlags) => {
       const ctx = getCtx();

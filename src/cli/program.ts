@@ -27,9 +27,17 @@ Examples:
   // Set before the subcommands exist: commander copies these settings into each command when it is created.
   program.exitOverride();
   if (io) {
+    // `wxlogin --help | head -3` closes the pipe early: stop writing to it instead of dying on EPIPE (help and
+    // version are written before any command's context, which guards its own writes the same way, exists).
+    const open = { stdout: true, stderr: true };
+    for (const name of ['stdout', 'stderr'] as const) {
+      io[name].on?.('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') open[name] = false;
+      });
+    }
     program.configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeOut: (s) => void (open.stdout && io.stdout.write(s)),
+      writeErr: (s) => void (open.stderr && io.stderr.write(s)),
     });
   }
   for (const register of commands) register(program, getCtx);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, run } from './helpers.js';
+import { BIN, ensureBuilt, run } from './helpers.js';
 
 beforeAll(() => ensureBuilt());
 
@@ -33,5 +33,19 @@ describe('wxlogin --help and usage', () => {
     const b = await run(['flow', '--nope']);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/unknown option '--nope'/);
+  });
+});
+
+describe('help into a pipe that closed', () => {
+  it('exits 0 without an EPIPE crash when the reader went away (wxlogin --help | head -1)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before wxlogin writes a byte.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });

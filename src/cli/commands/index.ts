@@ -13,7 +13,8 @@ import encrypt from './encrypt/command.js';
 import sign from './sign/command.js';
 import mock from './mock/command.js';
 import backend from './backend/command.js';
+import exec from './exec/command.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 
-export const commands: RegisterCommand[] = [up, flow, audit, login, fixtures, decrypt, encrypt, sign, mock, backend];
+export const commands: RegisterCommand[] = [up, flow, audit, login, fixtures, decrypt, encrypt, sign, mock, backend, exec];

@@ -1,4 +1,5 @@
-// `wxlogin mock`: merge config file, environment and flags, build the mock and listen. The caller owns close().
+// `wxlogin mock`: merge config file, environment and flags, build the mock and listen (with --tls also its HTTPS
+// face, with --proxy-port also the CONNECT proxy: mock-wechat/front/). The caller owns close().
 import type { AddressInfo } from 'node:net';
 import {
   adminTokenProblem,
@@ -9,10 +10,13 @@ import {
   type MockFileConfig,
   type MockUser,
 } from '../../../../mock-wechat/index.js';
+import { createFront, listenOn, urlOf, type Front } from '../../../../mock-wechat/front/index.js';
+import { DEFAULT_TLS_PORT } from '../../../../mock-wechat/front/defaults.js';
 import { HOST, MOCK_PORT } from '../../defaults.js';
 import { CliError, usageError } from '../../errors.js';
 import { toIntAtLeast, toPort } from '../../flags.js';
 import { ADMIN_TOKEN_ENV, exposureWarnings } from './exposure.js';
+import { mockDataDir, tlsCliError } from './tls-flags.js';
 
 export interface MockFlags {
   port?: string;
@@ -26,6 +30,20 @@ export interface MockFlags {
   headersTimeout?: string;
   keepAliveTimeout?: string;
   maxConnections?: string;
+  tls?: boolean;
+  tlsPort?: string;
+  proxyPort?: string;
+  dataDir?: string;
+}
+
+/** What --tls adds: where HTTPS and the proxy listen, and the CA a client must trust. */
+export interface RunningTls {
+  url: string;
+  proxyUrl: string | undefined;
+  /** Absolute path of ca.pem. */
+  ca: string;
+  /** True when this start made the CA (it must be trusted once). */
+  caCreated: boolean;
 }
 
 export interface RunningMock {
@@ -33,6 +51,7 @@ export interface RunningMock {
   seed: string;
   apps: MockAppConfig[];
   users: MockUser[];
+  tls: RunningTls | undefined;
   /** Things the person starting the mock should know (an unauthenticated API on a reachable address). */
   warnings: string[];
   close(): Promise<void>;
@@ -46,9 +65,9 @@ export function parseAppFlag(value: string): MockAppConfig {
   return { appid, secret };
 }
 
-function parsePort(value: string): number {
+function parsePort(value: string, flag = '--port'): number {
   const n = toPort(value);
-  if (n === undefined) throw usageError(`--port expects 0..65535, got "${value}"`);
+  if (n === undefined) throw usageError(`${flag} expects 0..65535, got "${value}"`);
   return n;
 }
 
@@ -60,7 +79,11 @@ function intFlag(flag: string, value: string | undefined, min: number): number |
 }
 
 /** Builds and starts the mock from flags (over an optional config file and the environment); the caller owns close(). */
-export async function startMock(flags: MockFlags, env: NodeJS.ProcessEnv = {}): Promise<RunningMock> {
+export async function startMock(
+  flags: MockFlags,
+  env: NodeJS.ProcessEnv = {},
+  hooks: { onProxyRefused?: (destination: string) => void } = {},
+): Promise<RunningMock> {
   let file: MockFileConfig = {};
   if (flags.config !== undefined) {
     try {
@@ -95,6 +118,11 @@ export async function startMock(flags: MockFlags, env: NodeJS.ProcessEnv = {}): 
   }
   const port = flags.port !== undefined ? parsePort(flags.port) : (filePort ?? MOCK_PORT);
   const host = flags.host ?? fileHost ?? HOST;
+  // --tls-port and --proxy-port say --tls too: the proxy leads to the HTTPS face.
+  const tlsOn = flags.tls === true || flags.tlsPort !== undefined || flags.proxyPort !== undefined;
+  const tlsPort = flags.tlsPort !== undefined ? parsePort(flags.tlsPort, '--tls-port') : DEFAULT_TLS_PORT;
+  const proxyPort = flags.proxyPort !== undefined ? parsePort(flags.proxyPort, '--proxy-port') : undefined;
+  const dataDir = tlsOn ? mockDataDir(flags.dataDir, env) : undefined;
 
   let built;
   try {
@@ -107,16 +135,53 @@ export async function startMock(flags: MockFlags, env: NodeJS.ProcessEnv = {}): 
     await app.listen({ port, host });
   } catch (err) {
     await app.close();
-    throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`port ${port} is already in use; pick another with --port (0 = any free port)`, { code: 'port_in_use', cause: err });
+    }
+    throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`, { cause: err });
   }
   const addr = app.server.address() as AddressInfo;
-  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const warnings = exposureWarnings(addr.address, options.adminToken !== undefined);
+  let front: Front | undefined;
+  let tls: RunningTls | undefined;
+  if (dataDir !== undefined) {
+    try {
+      front = await createFront(app, { ...options, dataDir, proxy: proxyPort !== undefined, onRefused: hooks.onProxyRefused });
+      const listen = async (server: Parameters<typeof listenOn>[0], port: number, flag: string) => {
+        try {
+          return await listenOn(server, port, host);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new CliError(`port ${port} is already in use; pick another with ${flag} (0 = any free port)`, { code: 'port_in_use', cause: err });
+          }
+          throw new CliError(`cannot listen on ${host}:${port} (${flag}): ${(err as Error).message}`, { cause: err });
+        }
+      };
+      const tlsAddr = await listen(front.tls, tlsPort, '--tls-port');
+      const proxyAddr = front.proxy && proxyPort !== undefined ? await listen(front.proxy.server, proxyPort, '--proxy-port') : undefined;
+      tls = {
+        url: urlOf('https', tlsAddr),
+        proxyUrl: proxyAddr && urlOf('http', proxyAddr),
+        ca: front.ca.certPath,
+        caCreated: front.ca.created,
+      };
+      warnings.push(...front.ca.warnings);
+    } catch (err) {
+      await front?.close();
+      await app.close();
+      throw tlsCliError(err);
+    }
+  }
   return {
-    url: `http://${shownHost}:${addr.port}`,
+    url: urlOf('http', addr),
     seed: control.seed(),
     apps: control.apps(),
     users: control.listUsers(),
-    warnings: exposureWarnings(addr.address, options.adminToken !== undefined),
-    close: () => app.close(),
+    tls,
+    warnings,
+    close: async () => {
+      await front?.close();
+      await app.close();
+    },
   };
 }

@@ -1,0 +1,21 @@
+// The operations of the interop table, in column order: what every SDK is asked to do against the mock.
+export const OPERATIONS = [
+  { id: 'code2Session', title: 'code2Session' },
+  { id: 'decryptUserInfo', title: 'decrypt user info' },
+  { id: 'decryptPhone', title: 'decrypt phone' },
+  { id: 'decryptWeRun', title: 'decrypt WeRun' },
+  { id: 'decryptShare', title: 'decrypt share' },
+  { id: 'signature', title: 'rawData signature' },
+  { id: 'accessToken', title: 'access token' },
+  { id: 'stableToken', title: 'stable token' },
+  { id: 'phoneByCode', title: 'phone by code' },
+  { id: 'checkSession', title: 'checksession' },
+  { id: 'resetSessionKey', title: 'resetusersessionkey' },
+  { id: 'err40163', title: '40163 code used' },
+  { id: 'err40029', title: '40029 bad code' },
+  { id: 'err40125', title: '40125 bad secret' },
+  { id: 'faultMinus1', title: '-1 fault' },
+  { id: 'textPlain', title: 'text/plain body' },
+  { id: 'refresh40001', title: '40001 → refresh' },
+  { id: 'tokenErr40001', title: '40001 from cgi-bin/token' },
+];

@@ -33,6 +33,7 @@ const TOP = [
   'loginRateLimitPerMinute',
   'strictUsers',
   'countryCodeType',
+  'quirks',
   'wrongSecretErrcode',
   'journalLimit',
   'maxUsers',
@@ -92,6 +93,9 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
   if (value.strictUsers !== undefined && typeof value.strictUsers !== 'boolean') fail('strictUsers must be true or false');
   if (value.countryCodeType !== undefined && value.countryCodeType !== 'number' && value.countryCodeType !== 'string') {
     fail('countryCodeType must be "number" or "string"');
+  }
+  if (value.quirks !== undefined && value.quirks !== 'off' && value.quirks !== 'rotate') {
+    fail(`quirks must be "off" or "rotate", got ${JSON.stringify(value.quirks)}`);
   }
   if (value.wrongSecretErrcode !== undefined && value.wrongSecretErrcode !== 40125 && value.wrongSecretErrcode !== 40001) {
     fail('wrongSecretErrcode must be 40125 or 40001');

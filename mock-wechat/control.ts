@@ -2,7 +2,9 @@
 import { wrapForControl } from './client/control-twin.js';
 import type { MockClientApi } from './client/types.js';
 import type { ActiveFault, FaultSpec, Faults } from './faults.js';
-import type { Journal, JournalEntry } from './journal.js';
+import { CLIENT_PATHS } from './client/routes.js';
+import { parseJournalQuery, type Journal, type JournalEntry, type JournalQuery, type UserOf } from './journal.js';
+import { SERVER_ENDPOINTS } from './server-api/endpoints.js';
 import type { MockState, SessionKeyRecord } from './state.js';
 import type { MockAppConfig } from './state/apps.js';
 import type { MockUser, MockUserSeed } from './state/user-schema.js';
@@ -23,7 +25,12 @@ export interface MockControl {
   sessionKey(appid: string, openid: string): string | undefined;
   addFault(spec: FaultSpec): string;
   clearFaults(): number;
-  journal(limit?: number): JournalEntry[];
+  /**
+   * The journal, newest first: a number is a limit; an object filters by endpoint, openid, errcode, since/until, code
+   * and limit (a MockUsageError names a bad filter). `journal({ endpoint: '/sns/jscode2session', code })` is every
+   * exchange of one code.
+   */
+  journal(query?: number | JournalQuery): JournalEntry[];
   client: MockClientApi;
 }
 
@@ -33,7 +40,18 @@ export interface AdminControl extends MockControl {
   listFaults(): ActiveFault[];
 }
 
+const JOURNALLED = [...SERVER_ENDPOINTS, ...CLIENT_PATHS];
+
 export function createControl(state: MockState, faults: Faults, journal: Journal, client: MockClientApi): AdminControl {
+  // A client-simulator entry names its user as the call did (alias or openid): resolved when a query asks, without
+  // creating anyone.
+  const userOf: UserOf = (path, body) => {
+    if (!path.startsWith('/__client/') || body === null || typeof body !== 'object') return undefined;
+    const { user, appid } = body as { user?: unknown; appid?: unknown };
+    if (typeof user !== 'string') return undefined;
+    const a = state.app(typeof appid === 'string' ? appid : state.defaultAppid());
+    return a && state.findUser(a, user)?.openid;
+  };
   const sessionKeyRecord = (appid: string, openid: string) => {
     const u = state.user(appid, openid);
     return u ? state.liveKey(u) : undefined;
@@ -71,7 +89,10 @@ export function createControl(state: MockState, faults: Faults, journal: Journal
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     listFaults: () => faults.list(),
-    journal: (limit) => journal.list(limit),
+    journal: (query) => {
+      const filter = parseJournalQuery(typeof query === 'number' ? { limit: query } : query, JOURNALLED);
+      return journal.query(filter, userOf);
+    },
     client: wrapForControl(client),
   };
 }

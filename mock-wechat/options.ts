@@ -1,5 +1,7 @@
 // The mock's options (what buildMockWechat takes, and what a config file holds) and their defaults, resolved once.
+import { MockUsageError } from './errors.js';
 import { DEFAULT_MAX_USERS } from './limits.js';
+import { QUIRK_MODES, type QuirkMode } from './quirks.js';
 import type { MockAppConfig } from './state/apps.js';
 import type { MockUserSeed } from './state/user-schema.js';
 
@@ -19,6 +21,13 @@ export interface MockOptions {
    * string and fail on a number, which says the service sends a string; the documentation's example shows a number.
    */
   countryCodeType?: 'number' | 'string';
+  /**
+   * Where captures and docs disagree on an answer's wire form (content type, charset label, legacy expires_in,
+   * countryCode's type, errmsg suffix, key order: quirks.ts). "off" (default): one form each, the most recent evidence
+   * (countryCode per countryCodeType). "rotate": each server-API answer takes the next variant of every quirk that
+   * applies to it, dealt from the seeded random source (same seed, same sequence); the journal names them.
+   */
+  quirks?: QuirkMode;
   /**
    * The errcode a wrong AppSecret gets: 40125 (invalid appsecret, today's tables) or 40001 (older tables; some SDKs
    * then refresh their access token in a loop, which is worth testing). Default 40125.
@@ -54,6 +63,7 @@ export interface ResolvedOptions {
   loginRateLimitPerMinute: number;
   strictUsers: boolean;
   countryCodeType: 'number' | 'string';
+  quirks: QuirkMode;
   wrongSecretErrcode: 40125 | 40001;
   journalLimit: number;
   maxUsers: number;
@@ -61,6 +71,9 @@ export interface ResolvedOptions {
 
 export function resolveOptions(opts: MockOptions): ResolvedOptions {
   const sk = opts.sessionKey ?? {};
+  if (opts.quirks !== undefined && !(QUIRK_MODES as readonly unknown[]).includes(opts.quirks)) {
+    throw new MockUsageError(`quirks must be "off" or "rotate", got ${JSON.stringify(opts.quirks)}`);
+  }
   return {
     codeTtlMs: (opts.codeTtlSeconds ?? 300) * 1000,
     phoneCodeTtlMs: (opts.phoneCodeTtlSeconds ?? 300) * 1000,
@@ -71,6 +84,7 @@ export function resolveOptions(opts: MockOptions): ResolvedOptions {
     loginRateLimitPerMinute: opts.loginRateLimitPerMinute ?? 100,
     strictUsers: opts.strictUsers ?? false,
     countryCodeType: opts.countryCodeType ?? 'string',
+    quirks: opts.quirks ?? 'off',
     wrongSecretErrcode: opts.wrongSecretErrcode ?? 40125,
     journalLimit: opts.journalLimit ?? 1000,
     maxUsers: opts.maxUsers ?? DEFAULT_MAX_USERS,

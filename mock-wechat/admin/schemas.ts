@@ -41,6 +41,8 @@ export const journalEntrySchema = {
     status: I,
     errcode: I,
     errMsg: S,
+    openid: S,
+    quirks: { type: 'array', items: S },
     fault: S,
     faultWhen: S,
     durationMs: { type: 'number' },

@@ -16,16 +16,28 @@ export interface RouteTag {
   api?: string;
 }
 
-/** Per-request scratch, kept off fastify's types: the answer (for the journal) and the fault that hit. */
+/** An answer already written as text (a quirk's key order and label), sent as is instead of through the schema. */
+export interface WireAnswer {
+  text: string;
+  contentType: string;
+  /** The quirk variants it has, for the journal. */
+  quirks: string[];
+}
+
+/** Per-request scratch, kept off fastify's types: the answer (for the journal), the fault that hit, the user. */
 const RESULT = Symbol('mockResult');
 const FAULT = Symbol('mockFault');
 const AFTER = Symbol('mockFaultAfter');
 const RECORDED = Symbol('mockRecorded');
+const QUIRKS = Symbol('mockQuirks');
+const OPENID = Symbol('mockOpenid');
 type Req = FastifyRequest & {
   [RESULT]?: { errcode?: unknown; errMsg?: unknown };
   [FAULT]?: FaultKind;
   [AFTER]?: ActiveFault;
   [RECORDED]?: boolean;
+  [QUIRKS]?: string[];
+  [OPENID]?: string;
 };
 
 const GATEWAY_HTML = (status: number) =>
@@ -37,6 +49,11 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
   /** Remembers the answer a request got, for the journal's errcode and errMsg. */
   function note(request: FastifyRequest, body: object): void {
     (request as Req)[RESULT] = body as Req[typeof RESULT];
+  }
+
+  /** Remembers the user a request concerned (a code's owner, a signed openid), for journal queries by openid. */
+  function concern(request: FastifyRequest, openid: string): void {
+    (request as Req)[OPENID] = openid;
   }
 
   function record(request: FastifyRequest, path: string, status: number, durationMs: number, body: unknown = request.body): void {
@@ -51,15 +68,30 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
       if (typeof res.errcode === 'number') e.errcode = res.errcode;
       if (typeof res.errMsg === 'string') e.errMsg = res.errMsg;
     }
+    if (r[OPENID] !== undefined) e.openid = r[OPENID];
     if (r[FAULT] !== undefined) e.fault = r[FAULT];
     if (r[AFTER] !== undefined) e.faultWhen = 'after' satisfies FaultWhen;
+    // An answer lost or replaced after processing never reached the caller with its quirks; a late one did.
+    if (r[QUIRKS] !== undefined && (r[AFTER] === undefined || r[AFTER].kind === 'latency')) e.quirks = r[QUIRKS];
     journal.add(e);
   }
 
-  /** Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). */
-  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200): FastifyReply {
+  /**
+   * Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). With
+   * `wire` (quirks mode) the text goes out as written, as a Buffer: fastify's serializer would put the keys back in
+   * the schema's order, and a string labelled JSON would get `; charset=utf-8` appended to an `encoding=utf-8` label.
+   */
+  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200, wire?: WireAnswer): FastifyReply {
     note(request, body);
-    if ((request as Req)[FAULT] === 'textPlain') return reply.code(status).type('text/plain').send(JSON.stringify(body));
+    const textPlain = (request as Req)[FAULT] === 'textPlain';
+    if (wire) {
+      (request as Req)[QUIRKS] = wire.quirks;
+      return reply
+        .code(status)
+        .header('content-type', textPlain ? 'text/plain' : wire.contentType)
+        .send(Buffer.from(wire.text));
+    }
+    if (textPlain) return reply.code(status).type('text/plain').send(JSON.stringify(body));
     return reply.code(status).send(body);
   }
 
@@ -163,7 +195,7 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
     },
   });
 
-  return { answer, note, record, hooks };
+  return { answer, note, concern, record, hooks };
 }
 
 export type Instrument = ReturnType<typeof createInstrument>;

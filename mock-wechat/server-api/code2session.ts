@@ -5,11 +5,13 @@ import { WeChatError } from '../errors.js';
 import type { UserRecord } from '../state.js';
 import { checkApp, type ServerHandler } from './request.js';
 
-export const code2Session: ServerHandler = (state, { query: q }) => {
+export const code2Session: ServerHandler = (state, { query: q, concern }) => {
   const appid = checkApp(state, q.appid, q.secret);
   if (!q.js_code) throw new WeChatError(41008);
   if (q.grant_type !== 'authorization_code') throw new WeChatError(40002);
   const c = state.lookupCode(q.js_code);
+  // The journal notes the code's owner whatever the outcome: "every exchange of alice's codes" includes the refusals.
+  if (c) concern?.(c.openid);
   if (!c || c.appid !== appid) throw new WeChatError(40029);
   if (c.used) throw new WeChatError(40163);
   const u = state.user(c.appid, c.openid);

@@ -12,6 +12,7 @@ export const getPhoneNumber: ServerHandler = (state, r) => {
   if (!b || !code) throw new WeChatError(47001);
   const c = state.lookupPhoneCode(code);
   if (!c) throw new WeChatError(40029);
+  r.concern?.(c.openid);
   if (c.appid !== tok.appid) throw new WeChatError(40013);
   if (c.used) throw new WeChatError(40029);
   // The optional openid must be the code's own user, else 40003 invalid openid (same page).

@@ -11,6 +11,8 @@ export interface ServerRequest {
   query: Query;
   /** The body as text, or undefined when there was none. */
   raw: string | undefined;
+  /** Names the user the request turned out to concern (a code's owner, a signed openid), for the journal. */
+  concern?: (openid: string) => void;
 }
 
 /** A server-API handler: the answer on success; a WeChatError (its errcode) on failure. */

@@ -1,10 +1,12 @@
 // The server API's face: what a backend calls, answered the way api.weixin.qq.com answers. Handlers return the
 // success body or throw a WeChatError; the one error handler here writes every failure as {errcode, errmsg + rid}
 // with HTTP 200. Parameters come from the query string only, except stable_token and getuserphonenumber, which read
-// a JSON body.
-import type { FastifyInstance } from 'fastify';
+// a JSON body. With `quirks: "rotate"` each answer takes the next variant of every quirk that applies to it
+// (quirks.ts) and is written as text here rather than by the schema's serializer.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WeChatError } from '../errors.js';
 import type { Instrument } from '../http/instrument.js';
+import { createQuirkDealer, quirkBody, quirkWire } from '../quirks.js';
 import type { MockState } from '../state.js';
 import { getAccessToken, getStableAccessToken } from './access-token.js';
 import { code2Session } from './code2session.js';
@@ -18,7 +20,7 @@ import { checkSessionKey, resetUserSessionKey } from './session-key.js';
 const SIGNED = ['access_token', 'openid', 'signature', 'sig_method'];
 
 /** One row per WeChat API: its path, the query keys it reads, its response schema, its handler. */
-const ROUTES: ReadonlyArray<[ServerEndpoint, string[], object, ServerHandler]> = [
+const ROUTES: ReadonlyArray<[ServerEndpoint, string[], { 200: object }, ServerHandler]> = [
   ['/sns/jscode2session', ['appid', 'secret', 'js_code', 'grant_type'], serverResponses.jscode2session, code2Session],
   ['/cgi-bin/token', ['grant_type', 'appid', 'secret'], serverResponses.token, getAccessToken],
   ['/cgi-bin/stable_token', [], serverResponses.token, getStableAccessToken],
@@ -32,14 +34,27 @@ export function registerServerApi(
   deps: { state: MockState; errorBody: ErrorBody; bodyLimit: number; http: Instrument },
 ): void {
   const { state, errorBody, bodyLimit, http } = deps;
+  const dealer = state.options.quirks === 'rotate' ? createQuirkDealer(state.random) : undefined;
+  const schemaOf = new Map<string, object>(ROUTES.map(([url, , response]) => [url, response[200]]));
+
+  /** An errcode answer: as always, or (rotate) with the next errmsg suffix, content type and charset label. */
+  function fail(request: FastifyRequest, reply: FastifyReply, errcode: number, text?: string): FastifyReply {
+    const endpoint = request.routeOptions.url ?? '';
+    const schema = schemaOf.get(endpoint);
+    if (!dealer || !schema) return http.answer(request, reply, errorBody(errcode, text));
+    const picks = dealer.deal(endpoint, 'error');
+    const body = errorBody(errcode, text, picks.errmsgSuffix);
+    return http.answer(request, reply, body, 200, quirkWire(endpoint, body, schema, picks));
+  }
+
   app.register(async (srv) => {
     // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
     srv.removeAllContentTypeParsers();
     srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
     srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
-      if (err instanceof WeChatError) return http.answer(request, reply, errorBody(err.errcode, err.errmsg));
+      if (err instanceof WeChatError) return fail(request, reply, err.errcode, err.errmsg);
       const status = err.statusCode ?? 500;
-      return http.answer(request, reply, errorBody(err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1));
+      return fail(request, reply, err.validation !== undefined || (status >= 400 && status < 500) ? 47001 : -1);
     });
 
     for (const [url, keys, response, handle] of ROUTES) {
@@ -52,7 +67,12 @@ export function registerServerApi(
         ...http.hooks({ endpoint: url, side: 'server' }),
         handler: (request, reply) => {
           const raw = typeof request.body === 'string' ? request.body : undefined;
-          return http.answer(request, reply, handle(state, { method: request.method, query: request.query as Query, raw }));
+          const concern = (openid: string) => http.concern(request, openid);
+          const body = handle(state, { method: request.method, query: request.query as Query, raw, concern });
+          if (!dealer) return http.answer(request, reply, body);
+          const picks = dealer.deal(url, 'success');
+          const quirked = quirkBody(body, picks);
+          return http.answer(request, reply, quirked, 200, quirkWire(url, quirked, response[200], picks));
         },
       });
     }

@@ -10,7 +10,8 @@ export const serverQuery = (...keys: string[]) =>
   ({ type: 'object', properties: Object.fromEntries(keys.map((k) => [k, S])) }) as const;
 
 export const serverResponses = {
-  jscode2session: { 200: { type: 'object', properties: { session_key: S, openid: S, unionid: S, ...wxError } } },
+  // expires_in: only the legacy-answer quirk writes it (quirks.ts).
+  jscode2session: { 200: { type: 'object', properties: { session_key: S, openid: S, unionid: S, expires_in: I, ...wxError } } },
   token: { 200: { type: 'object', properties: { access_token: S, expires_in: I, ...wxError } } },
   checkSession: { 200: { type: 'object', properties: wxError } },
   resetUserSessionKey: { 200: { type: 'object', properties: { ...wxError, openid: S, session_key: S } } },

@@ -1,0 +1,184 @@
+// Where WeChat's captures and its docs disagree on the wire form of an answer, every variant seen is listed here, with
+// where it applies and where it was seen. With `quirks: "off"` (the default) the mock writes variants[0] of each
+// quirk (countryCode follows the `countryCodeType` setting); with `quirks: "rotate"` each server-API answer takes the
+// next variant of every quirk that applies to it, so a backend meets them all. Rotation deals each quirk's variants
+// from a shuffled deck drawn from the seeded stream `quirks:<name>`: a quirk with V variants shows every one of them
+// in each run of V answers it applies to, and the same seed deals the same sequence.
+import type { MockRandom, RandomStream } from './random.js';
+import { SERVER_ENDPOINTS, type ServerEndpoint } from './server-api/endpoints.js';
+
+export const QUIRK_MODES = ['off', 'rotate'] as const;
+export type QuirkMode = (typeof QUIRK_MODES)[number];
+
+interface QuirkDef {
+  readonly variants: readonly string[];
+  readonly endpoints: readonly ServerEndpoint[];
+  /** Which answers it touches: successes, WeChat errors (errcode bodies), or both. */
+  readonly answers: 'success' | 'error' | 'all';
+}
+
+const ALL: readonly ServerEndpoint[] = SERVER_ENDPOINTS;
+
+export const QUIRKS = {
+  // The media type of jscode2session answers. json: what an API answering JSON says, and the mock's default.
+  // textPlain: a 2024 capture of a jscode2session error reply, status 200, `Content-Type: text/plain`
+  // (https://developers.weixin.qq.com/community/develop/doc/oCJUsw_WGtOtpmsDhuVbkjyF2OCI).
+  contentType: { variants: ['json', 'textPlain'], endpoints: ['/sns/jscode2session'], answers: 'all' },
+  // The parameter of an application/json label. charsetUtf8: `application/json; charset=utf-8` (RFC 8259's form,
+  // the mock's default). encodingUtf8: `application/json; encoding=utf-8`, a 2017 capture of cgi-bin/token
+  // (https://developers.weixin.qq.com/community/develop/doc/oCJUswzfw2gpeZutwxAhV6LNKVjc).
+  charset: { variants: ['charsetUtf8', 'encodingUtf8'], endpoints: ALL, answers: 'all' },
+  // jscode2session's lifetime field. noExpiresIn: the current doc and today's captures carry session_key and openid
+  // only (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html).
+  // legacyExpiresIn: early answers added `"expires_in":7200` (wechatpy's fixture tests/fixtures/sns_jscode2session.json).
+  expiresIn: { variants: ['noExpiresIn', 'legacyExpiresIn'], endpoints: ['/sns/jscode2session'], answers: 'success' },
+  // phone_info.countryCode. countryCodeString: the doc's field table, the Go and Java SDK types, the old encrypted
+  // payload ("86"). countryCodeNumber: the doc's example (`"countryCode":86`) and wechatpy's fixture
+  // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html).
+  countryCode: {
+    variants: ['countryCodeString', 'countryCodeNumber'],
+    endpoints: ['/wxa/business/getuserphonenumber'],
+    answers: 'success',
+  },
+  // The request-trace suffix of errmsg. rid: ` rid: 6166f719-6cb5d09c-633ab469` (since about 2020, e.g. `appid
+  // missing rid: 608d5716-…`). ridComma: `, rid: …` (`code been used, rid: 6166f719-…`). hints: `, hints: [ req_id:
+  // qkacgByWf-jJsoNA ]` (about 2017–2020, blog https://blog.csdn.net/LYT_XLS/article/details/116333475). hintRid:
+  // ` hint: [WiEBWV0sf-Te2URA] rid: …` (getuserphonenumber, `invalid code hint: […] rid: 66165fe0-…`, blog
+  // https://blog.csdn.net/wuyuhang0803/article/details/126106102).
+  errmsgSuffix: { variants: ['rid', 'ridComma', 'hints', 'hintRid'], endpoints: ALL, answers: 'error' },
+  // The order of keys in a success answer. keysCaptured: jscode2session `{"session_key","openid"}` as captured (and in
+  // wechatpy's fixture); errcode/errmsg first as in the wxa docs' examples. keysReordered: jscode2session in the doc
+  // table's order (openid, session_key, unionid); errcode/errmsg after the data, as getPaidUnionid's doc example
+  // writes it (`{"unionid":"…","errcode":0,"errmsg":"ok"}`,
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/basic-info/getPaidUnionid.html).
+  keyOrder: {
+    variants: ['keysCaptured', 'keysReordered'],
+    endpoints: ['/sns/jscode2session', '/wxa/resetusersessionkey', '/wxa/business/getuserphonenumber'],
+    answers: 'success',
+  },
+} as const satisfies Record<string, QuirkDef>;
+
+export type QuirkName = keyof typeof QUIRKS;
+export type QuirkVariant<N extends QuirkName = QuirkName> = (typeof QUIRKS)[N]['variants'][number];
+export const QUIRK_NAMES = Object.keys(QUIRKS) as QuirkName[];
+export type QuirkPicks = { [N in QuirkName]?: QuirkVariant<N> };
+
+/** Top-level key order per variant; keys of the answer not named keep the schema's order after these. */
+const ORDERS: Partial<Record<ServerEndpoint, Record<QuirkVariant<'keyOrder'>, readonly string[]>>> = {
+  '/sns/jscode2session': {
+    keysCaptured: ['session_key', 'expires_in', 'openid', 'unionid'],
+    keysReordered: ['openid', 'session_key', 'unionid', 'expires_in'],
+  },
+  '/wxa/resetusersessionkey': {
+    keysCaptured: ['errcode', 'errmsg', 'openid', 'session_key'],
+    keysReordered: ['openid', 'session_key', 'errcode', 'errmsg'],
+  },
+  '/wxa/business/getuserphonenumber': {
+    keysCaptured: ['errcode', 'errmsg', 'phone_info'],
+    keysReordered: ['phone_info', 'errcode', 'errmsg'],
+  },
+};
+
+const applies = (q: QuirkDef, endpoint: string, outcome: 'success' | 'error') =>
+  (q.answers === 'all' || q.answers === outcome) && (q.endpoints as readonly string[]).includes(endpoint);
+
+function shuffle<T>(items: T[], r: RandomStream): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(r.float() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** The rotation: the next variant of each quirk that applies to an answer. */
+export function createQuirkDealer(random: () => MockRandom) {
+  let dealtFrom: MockRandom | undefined;
+  const decks = new Map<QuirkName, string[]>();
+
+  function next<N extends QuirkName>(name: N): QuirkVariant<N> {
+    // control.reset() makes a new random source: start every deck over with it, as the streams do.
+    const r = random();
+    if (r !== dealtFrom) {
+      dealtFrom = r;
+      decks.clear();
+    }
+    let deck = decks.get(name);
+    if (!deck || deck.length === 0) {
+      deck = shuffle([...QUIRKS[name].variants], r.stream(`quirks:${name}`));
+      decks.set(name, deck);
+    }
+    return deck.shift() as QuirkVariant<N>;
+  }
+
+  return {
+    /** The variants one answer gets: only quirks that apply to its endpoint and outcome (no charset on text/plain). */
+    deal(endpoint: string, outcome: 'success' | 'error'): QuirkPicks {
+      const picks: QuirkPicks = {};
+      for (const name of QUIRK_NAMES) {
+        if (!applies(QUIRKS[name], endpoint, outcome)) continue;
+        if (name === 'charset' && picks.contentType === 'textPlain') continue;
+        (picks as Record<string, string>)[name] = next(name);
+      }
+      return picks;
+    },
+  };
+}
+
+export type QuirkDealer = ReturnType<typeof createQuirkDealer>;
+
+/** The variants named in the journal, in catalogue order. */
+export const pickedVariants = (p: QuirkPicks): string[] => QUIRK_NAMES.flatMap((n) => (p[n] === undefined ? [] : [p[n]!]));
+
+/** The success body's content quirks: the legacy expires_in, countryCode's type. */
+export function quirkBody(body: object, p: QuirkPicks): object {
+  let out = body as Record<string, unknown>;
+  if (p.expiresIn === 'legacyExpiresIn') out = { ...out, expires_in: 7200 };
+  const info = out.phone_info as Record<string, unknown> | undefined;
+  if (p.countryCode !== undefined && info && typeof info === 'object' && info.countryCode !== undefined) {
+    const cc = p.countryCode === 'countryCodeNumber' ? Number(info.countryCode) : String(info.countryCode);
+    out = { ...out, phone_info: { ...info, countryCode: cc } };
+  }
+  return out;
+}
+
+/** The Content-Type header an answer gets. */
+export function quirkContentType(p: QuirkPicks): string {
+  if (p.contentType === 'textPlain') return 'text/plain';
+  return p.charset === 'encodingUtf8' ? 'application/json; encoding=utf-8' : 'application/json; charset=utf-8';
+}
+
+/** An answer as quirks mode sends it: its text, its label, and the variants it has (for the journal). */
+export function quirkWire(endpoint: string, body: object, schema: object, p: QuirkPicks) {
+  return { text: quirkJson(endpoint, body, schema, p), contentType: quirkContentType(p), quirks: pickedVariants(p) };
+}
+
+interface ObjectSchema {
+  properties?: Record<string, { properties?: Record<string, unknown> } & Record<string, unknown>>;
+}
+
+/**
+ * JSON text of a body in a chosen key order, keeping only the fields the response schema lists (at every depth), as
+ * fastify's serializer would; fastify's serializer itself always writes the schema's order, so quirk answers are
+ * written here instead.
+ */
+export function quirkJson(endpoint: string, body: object, schema: object, p: QuirkPicks): string {
+  const order = p.keyOrder === undefined ? [] : (ORDERS[endpoint as ServerEndpoint]?.[p.keyOrder] ?? []);
+  return write(body as Record<string, unknown>, schema as ObjectSchema, order);
+}
+
+function write(v: Record<string, unknown>, schema: ObjectSchema, order: readonly string[]): string {
+  const props = schema.properties ?? {};
+  const keys = [...order.filter((k) => Object.hasOwn(props, k)), ...Object.keys(props).filter((k) => !order.includes(k))];
+  const parts: string[] = [];
+  for (const k of keys) {
+    const x = Object.hasOwn(v, k) ? v[k] : undefined;
+    if (x === undefined) continue;
+    const sub = props[k]!;
+    const text =
+      sub.properties !== undefined && x !== null && typeof x === 'object' && !Array.isArray(x)
+        ? write(x as Record<string, unknown>, sub as ObjectSchema, [])
+        : JSON.stringify(x);
+    parts.push(`${JSON.stringify(k)}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
+}

@@ -15,6 +15,8 @@ export interface StackOptions {
   seed?: string | number;
   /** false turns off the mock's 45011 limit and the backend's login limit (load runs). */
   rateLimits?: boolean;
+  /** The mock rotates WeChat's disputed wire forms answer by answer. */
+  quirks?: boolean;
   /** Settings of the embedded backend beyond the defaults (the audit shortens its WeChat timeout). */
   backend?: Partial<Omit<BackendConfig, 'appId' | 'appSecret' | 'wechatBaseUrl' | 'store' | 'dataDir'>>;
 }
@@ -38,6 +40,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const limitsOff = o.rateLimits === false;
   const mock = buildMockWechat({
     seed: o.seed,
+    ...(o.quirks ? { quirks: 'rotate' as const } : {}),
     apps: [{ appid: DEFAULT_APP.appid, secret: DEFAULT_APP.secret }],
     // A load run makes a user per simulated client: no cap on the mock's users either.
     ...(limitsOff ? { loginRateLimitPerMinute: 0, maxUsers: 0 } : {}),

@@ -68,7 +68,23 @@ export interface MockJournalEntry {
   errMsg?: string;
   fault?: string;
   faultWhen?: string;
+  /** The user the entry concerns, when the mock knows it. */
+  openid?: string;
+  /** Quirk variants the answer had (quirks mode). */
+  quirks?: string[];
   durationMs: number;
+}
+
+/** GET /__admin/journal filters: an exact endpoint path, the user's openid, an errcode (0 = success), a full code
+ *  (compared with the raw value, shown masked), a time range (ISO or ms), and at most `limit` entries. */
+export interface MockJournalQuery {
+  endpoint?: string;
+  openid?: string;
+  errcode?: number;
+  since?: number | string;
+  until?: number | string;
+  code?: string;
+  limit?: number;
 }
 
 export class MockApiError extends Error {
@@ -151,9 +167,12 @@ export function createMockClient(opts: MockClientOptions) {
     async clearFaults(): Promise<void> {
       await requestJson({ method: 'DELETE', url: url('/__admin/faults') }, deps);
     },
-    /** The newest journal entries first. */
-    async journal(limit = 100): Promise<MockJournalEntry[]> {
-      return unwrapList<MockJournalEntry>(await admin('GET', `/__admin/journal?limit=${limit}`), 'entries');
+    /** The newest journal entries first: the last `query` ones, or those a query selects (AND of its fields). */
+    async journal(query: number | MockJournalQuery = 100): Promise<MockJournalEntry[]> {
+      const q: MockJournalQuery = typeof query === 'number' ? { limit: query } : { limit: 100, ...query };
+      const p = new URLSearchParams();
+      for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+      return unwrapList<MockJournalEntry>(await admin('GET', `/__admin/journal?${p}`), 'entries');
     },
     /** Moves the mock's clock forward (codes and session keys age with it). */
     async advanceClock(seconds: number): Promise<void> {

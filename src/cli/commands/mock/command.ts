@@ -17,6 +17,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('-c, --config <file>', 'JSON config file: apps, users and policies (flags override it)')
     .option('--app <appid:secret>', 'serve this app instead of the default one (repeatable)', collect)
     .option('--seed <n>', 'seed for users, codes, keys, ivs and tokens (same seed, same run)')
+    .option('--quirks', "rotate WeChat's disputed wire forms answer by answer (text/plain, encoding=utf-8, legacy expires_in, countryCode type, errmsg suffixes, key order), seeded (config: \"quirks\": \"rotate\")")
     .option(
       '--admin-token <token>',
       'require Authorization: Bearer TOKEN on every /__admin route (env WXLOGIN_MOCK_ADMIN_TOKEN; prefer the env: argv is visible to ps)',
@@ -54,11 +55,14 @@ Examples:
       const ctx = getCtx();
       // Each host a client tried to reach through the proxy and was refused: what it would have leaked.
       const onProxyRefused = (destination: string) => ctx.note(ctx.ce.yellow(`proxy refused ${destination}: only ${WECHAT_API_HOST} is served`));
+      // Listening for signals before the address is printed: a script that reads it and sends SIGTERM at once must
+      // not find the process without handlers.
+      const shutdown = ctx.waitForShutdown();
       const mock = await startMock(opts, ctx.env, { onProxyRefused });
       for (const w of mock.warnings) ctx.note(ctx.ce.yellow(w));
       printResult(ctx, mock, mockFormat);
       ctx.note(ctx.c.dim('serving until Ctrl-C (SIGINT) or SIGTERM'));
-      const signal = await ctx.waitForShutdown();
+      const signal = await shutdown;
       ctx.note(ctx.c.dim(`${signal}: closing the mock`));
       await mock.close();
     });

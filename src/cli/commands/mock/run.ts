@@ -24,6 +24,7 @@ export interface MockFlags {
   config?: string;
   app?: string[];
   seed?: string;
+  quirks?: boolean;
   adminToken?: string;
   maxUsers?: string;
   requestTimeout?: string;
@@ -96,6 +97,7 @@ export async function startMock(
   const { port: filePort, host: fileHost, ...options } = file;
   if (flags.app && flags.app.length > 0) options.apps = flags.app.map(parseAppFlag);
   if (flags.seed !== undefined) options.seed = /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed;
+  if (flags.quirks) options.quirks = 'rotate';
   const numeric = [
     ['--max-users', 'maxUsers', flags.maxUsers, 0],
     ['--request-timeout', 'requestTimeoutMs', flags.requestTimeout, 1],

@@ -27,6 +27,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--data-dir <dir>', `where the backend keeps its SQLite file (${STORE_FILE})`, DATA_DIR)
     .option('--store <uri>', 'backend store instead: sqlite://PATH, redis://HOST:PORT or memory://')
     .option('--seed <seed>', "the mock's seed: reproducible users, codes and keys")
+    .option('--quirks', "the mock rotates WeChat's disputed wire forms answer by answer (see wxlogin mock --help)")
     .option('--rate-limit <n>', "the backend's logins per minute per client, 0 = off, as wxlogin backend takes it (default: 60)", rateLimitArg)
     .addHelpText(
       'after',

@@ -15,6 +15,8 @@ export interface UpOptions {
   dataDir: string;
   store?: string;
   seed?: string;
+  /** The mock rotates WeChat's disputed wire forms (quirks mode). */
+  quirks?: boolean;
   /** The backend's logins per minute per client address; 0 = off; the backend's default (60) when left out. */
   rateLimit?: number;
 }
@@ -50,6 +52,7 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
       store,
       dataDir,
       seed: o.seed,
+      quirks: o.quirks,
       ...(o.rateLimit === undefined ? {} : { backend: { loginRateLimitPerMinute: o.rateLimit } }),
     });
   } catch (err) {

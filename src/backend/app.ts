@@ -52,6 +52,9 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
         : { ...(loggerOpt === true ? {} : loggerOpt), serializers: { req: reqSerializer as never } },
     bodyLimit: c.bodyLimitBytes,
     return503OnClosing: true,
+    // Tutorial clients post to `URL + 'login/'`: /login/ reaches /login
+    // (https://fastify.dev/docs/latest/Reference/Server/#routeroptions, ignoreTrailingSlash).
+    routerOptions: { ignoreTrailingSlash: true },
     ...serverOptions(c),
     // No type coercion: a numeric code or an object where a string belongs is a malformed parameter (201).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },

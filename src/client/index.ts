@@ -9,3 +9,4 @@ export { loginOnce, type LoginOutcome, type LoginOnceOptions } from './login.js'
 export { runFlow, DEFAULT_FLOW_USER, DEFAULT_SCOPES, STEP_STATUS, type FlowOptions, type FlowReport, type StepResult, type StepStatus } from './flow.js';
 export { runLoad, type LoadOptions, type LoadReport } from './load.js';
 export { NetworkError, requestJson, type HttpDeps, type JsonRequest, type JsonResponse } from './http.js';
+export { createWx, type CreateWxOptions, type Wx } from '../runtime/wx.js';

@@ -14,7 +14,8 @@ import sign from './sign/command.js';
 import mock from './mock/command.js';
 import backend from './backend/command.js';
 import exec from './exec/command.js';
+import run from './run/command.js';
 
 export type RegisterCommand = (program: Command, getCtx: () => CliContext) => void;
 
-export const commands: RegisterCommand[] = [up, flow, audit, login, fixtures, decrypt, encrypt, sign, mock, backend, exec];
+export const commands: RegisterCommand[] = [up, flow, audit, login, fixtures, decrypt, encrypt, sign, mock, backend, exec, run];

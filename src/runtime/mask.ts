@@ -1,0 +1,21 @@
+// Secrets in the trace: login codes, tokens, session keys, ciphertexts, signatures. The trace shows their first
+// characters and `***`, the way the mock's journal masks codes (mock-wechat/README.md), so a trace can be pasted into
+// a CI log or an issue without handing out a live token.
+
+const SECRET_KEY = /^(code|token|access_?token|refresh_?token|session_?key|encrypted_?data|iv|signature|secret|app_?secret|password|authorization|cookie|set-cookie|cloud_?id)$/i;
+/** A key whose value is a secret when it is a string (`code` is also the envelope's numeric status: left alone). */
+export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) || /token/i.test(key);
+
+export const maskString = (s: string): string => (s.length <= 6 ? '***' : `${s.slice(0, 6)}***`);
+
+export function mask(value: unknown, depth = 0): unknown {
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => mask(v, depth + 1));
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return `<${(value as ArrayBuffer).byteLength} bytes>`;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'function') continue;
+    out[k] = isSecretKey(k) && typeof v === 'string' ? maskString(v) : mask(v, depth + 1);
+  }
+  return out;
+}

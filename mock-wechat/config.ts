@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { adminTokenProblem } from './admin/auth.js';
 import { userSeedProblem } from './limits.js';
 import type { MockOptions } from './options.js';
+import { appPolicyProblem } from './state/app-policy.js';
 import type { MockAppConfig } from './state/apps.js';
 import { USER_SEED_KEYS, USER_SEED_STRING_KEYS, type MockUserSeed } from './state/user-schema.js';
 
@@ -35,6 +36,7 @@ const TOP = [
   'countryCodeType',
   'quirks',
   'wrongSecretErrcode',
+  'encryptedMsgHash',
   'journalLimit',
   'maxUsers',
   'adminToken',
@@ -45,7 +47,7 @@ const TOP = [
   'port',
   'host',
 ];
-const APP_KEYS = ['appid', 'secret', 'openPlatform'];
+const APP_KEYS = ['appid', 'secret', 'openPlatform', 'privacy', 'phoneQuota', 'phonePermission'];
 
 export function validateMockConfig(value: unknown, where = 'mock config'): MockFileConfig {
   const fail = (msg: string): never => {
@@ -100,6 +102,9 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
   if (value.wrongSecretErrcode !== undefined && value.wrongSecretErrcode !== 40125 && value.wrongSecretErrcode !== 40001) {
     fail('wrongSecretErrcode must be 40125 or 40001');
   }
+  if (value.encryptedMsgHash !== undefined && value.encryptedMsgHash !== 'base64' && value.encryptedMsgHash !== 'bytes') {
+    fail('encryptedMsgHash must be "base64" or "bytes"');
+  }
   if (value.sessionKey !== undefined) {
     const sk = value.sessionKey;
     if (!isObj(sk)) return fail('sessionKey must be an object');
@@ -120,6 +125,8 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
       text(a, 'appid', `${at}.`, true);
       text(a, 'secret', `${at}.`, true);
       text(a, 'openPlatform', `${at}.`);
+      const policy = appPolicyProblem(a);
+      if (policy) fail(`${at}.${policy}`);
       if (appids.includes(a.appid as string)) fail(`${at}.appid ${String(a.appid)} is declared twice`);
       appids.push(a.appid as string);
     });
@@ -135,6 +142,7 @@ export function validateMockConfig(value: unknown, where = 'mock config'): MockF
       if (size) fail(`${at}.${size}`);
       if (u.gender !== undefined && ![0, 1, 2].includes(u.gender as number)) fail(`${at}.gender must be 0, 1 or 2`);
       if (u.risk !== undefined && typeof u.risk !== 'boolean') fail(`${at}.risk must be true or false`);
+      if (u.privacyAgreed !== undefined && typeof u.privacyAgreed !== 'boolean') fail(`${at}.privacyAgreed must be true or false`);
       const c = u.consent;
       const decision = (v: unknown) => v === 'grant' || v === 'deny';
       if (c !== undefined && !decision(c) && !(isObj(c) && Object.values(c).every(decision))) {

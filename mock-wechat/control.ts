@@ -1,16 +1,22 @@
 // `control`: the mock scripted in-process (tests, the CLI), and the only way the admin API reaches the mock's state.
 import { wrapForControl } from './client/control-twin.js';
 import type { MockClientApi } from './client/types.js';
+import { MockUsageError } from './errors.js';
 import type { ActiveFault, FaultSpec, Faults } from './faults.js';
 import { CLIENT_PATHS } from './client/routes.js';
 import { parseJournalQuery, type Journal, type JournalEntry, type JournalQuery, type UserOf } from './journal.js';
 import { SERVER_ENDPOINTS } from './server-api/endpoints.js';
-import type { MockState, SessionKeyRecord } from './state.js';
+import type { MockState, MockStateSnapshot, SessionKeyRecord } from './state.js';
+import { appPolicy } from './state/app-policy.js';
 import type { MockAppConfig } from './state/apps.js';
+import type { PhoneUsage } from './state/phone-usage.js';
 import type { MockUser, MockUserSeed } from './state/user-schema.js';
+import type { PaymentRecord, PaymentSeed } from './state/payments.js';
 
 export interface MockControl {
   apps(): MockAppConfig[];
+  /** What a bill would show for the app's phone-number verifications: successes by kind, quota, refusals. */
+  phoneUsage(appid: string): PhoneUsage;
   /** The seed in use (a random one when none was given): pass it back as `seed` to replay the run. */
   seed(): string;
   /** The mock clock in ms (base clock plus every advanceClock). */
@@ -32,6 +38,28 @@ export interface MockControl {
    */
   journal(query?: number | JournalQuery): JournalEntry[];
   client: MockClientApi;
+  /**
+   * The world as JSON (`{ format: "wxlogin-mock-state/1", … }`): apps with their secrets, users with their session
+   * keys, unexpired codes, access tokens, the clock's offset, the seed. Holds secrets: keep it private.
+   */
+  exportState(): MockStateSnapshot;
+  /**
+   * Replaces users, keys, codes, tokens, the clock's offset and the seed with a snapshot's (faults, the journal and
+   * settings stay). The snapshot's apps must be this mock's; a bad snapshot is a MockUsageError naming the field, and
+   * changes nothing. A later reset() goes back to the state right after build, not to the snapshot.
+   */
+  importState(snapshot: unknown): { users: number; codes: number; phoneCodes: number; tokens: number };
+  /**
+   * Records a WeChat Pay payment by the user (alias or openid) at the mock's current time: getPaidUnionid gives their
+   * unionid for it during the next 5 minutes. transaction_id and out_trade_no are invented when left out.
+   */
+  recordPayment(input: PaymentInput): PaymentRecord;
+}
+
+/** A payment to record: the payer, their app (default: the only one) and, optionally, the order's ids. */
+export interface PaymentInput extends PaymentSeed {
+  user: string;
+  appid?: string;
 }
 
 /** What the admin API needs beyond the public control: the live key with its expiry, and the active faults. */
@@ -58,6 +86,11 @@ export function createControl(state: MockState, faults: Faults, journal: Journal
   };
   return {
     apps: () => state.appConfigs.map((a) => ({ ...a })),
+    phoneUsage(appid) {
+      const a = state.app(appid);
+      if (!a) throw new MockUsageError(`unknown appid ${appid}`, 404);
+      return state.phoneUsage.usage(appid, appPolicy(a.config).phoneQuota);
+    },
     seed: () => state.seed,
     now: state.now,
     advanceClock: (seconds) => state.advance(seconds),
@@ -94,5 +127,24 @@ export function createControl(state: MockState, faults: Faults, journal: Journal
       return journal.query(filter, userOf);
     },
     client: wrapForControl(client),
+    exportState: () => state.snapshot(),
+    importState(snapshot) {
+      state.restore(snapshot);
+      const { users, codes, phoneCodes, tokens } = state.sizes();
+      return { users, codes, phoneCodes, tokens };
+    },
+    recordPayment(input) {
+      if (input === null || typeof input !== 'object' || typeof input.user !== 'string' || input.user === '') {
+        throw new MockUsageError('payment: user is required');
+      }
+      const appid = input.appid ?? (state.appConfigs.length === 1 ? state.defaultAppid() : undefined);
+      if (appid === undefined) throw new MockUsageError(`payment: appid is required (the mock serves ${state.appConfigs.length} apps)`);
+      const a = state.app(appid);
+      if (!a) throw new MockUsageError(`unknown appid ${appid}`, 404);
+      const u = state.findUser(a, input.user);
+      if (!u) throw new MockUsageError(`no user ${input.user} in app ${appid}`, 404);
+      const { transaction_id, mch_id, out_trade_no } = input;
+      return state.recordPayment(u, { transaction_id, mch_id, out_trade_no });
+    },
   };
 }

@@ -4,11 +4,20 @@
 export const ERRMSG: Record<number, string> = {
   [-1]: 'system error',
   [-1000]: 'system error',
+  // checkEncryptedData's table spells it so (…/user-info/basic-info/checkEncryptedData.html).
+  1: 'data not exit',
+  // getPluginOpenPId's codes (…/user-info/basic-info/getPluginOpenPId.html): 1007's wording is from a 2024 capture
+  // (`get no data rid: …`); the others paraphrase the table.
+  1001: 'invalid args',
+  1005: 'plugin appid not match',
+  1007: 'get no data',
+  1022: 'json data parse error',
   40001: 'invalid credential, access_token is invalid or not latest',
   40002: 'invalid grant_type',
   40003: 'invalid openid',
   40013: 'invalid appid',
   40029: 'invalid code',
+  40097: 'invalid args',
   40066: 'invalid url',
   40125: 'invalid appsecret',
   40163: 'code been used',
@@ -27,6 +36,14 @@ export const ERRMSG: Record<number, string> = {
   47001: 'data format error',
   48001: 'api unauthorized',
   50002: 'user limited',
+  // getRidInfo's table (…/openApi-mgnt/getRidInfo.html); 76001 as captured (`rid not found, please check rid: …`).
+  76001: 'rid not found, please check',
+  76002: 'rid is error',
+  76003: 'could not query this rid,no permission',
+  // getPaidUnionid (…/user-info/basic-info/getPaidUnionid.html): 89300 as captured (`invalid trade rid: …`); 89002
+  // paraphrases the table (没有绑定开放平台帐号).
+  89002: 'open platform account not bound',
+  89300: 'invalid trade',
   87008: 'invalid sig_method',
   87009: 'invalid signature',
 };

@@ -33,6 +33,11 @@ export interface MockOptions {
    * then refresh their access token in a loop, which is worth testing). Default 40125.
    */
   wrongSecretErrcode?: 40125 | 40001;
+  /**
+   * What checkencryptedmsg's encrypted_msg_hash is a SHA-256 of: "base64" (default: the encryptedData text a backend
+   * received) or "bytes" (the decoded ciphertext). WeChat's page does not say which.
+   */
+  encryptedMsgHash?: 'base64' | 'bytes';
   journalLimit?: number;
   /** Users held across all apps (seeded, added or created on first use) before more are refused; 0 = no limit. Default 10000. */
   maxUsers?: number;

@@ -3,10 +3,17 @@
 // (key rotation, code expiry, token overlap); the HTTP faces live in server-api/, client/ and admin/.
 import { MockUsageError } from './errors.js';
 import { resolveOptions, type MockOptions } from './options.js';
-import { createRandom, type MockRandom } from './random.js';
+import { appPolicyProblem } from './state/app-policy.js';
 import { DEFAULT_APP } from './state/apps.js';
 import { createClock } from './state/clock.js';
 import { createCodes } from './state/codes.js';
+import { createEncryptedMsgs, encryptedMsgHashOf } from './state/encrypted-msgs.js';
+import { createPayments } from './state/payments.js';
+import { createPluginCodes } from './state/plugin-codes.js';
+import { createRids } from './state/rids.js';
+import { createPhoneUsage } from './state/phone-usage.js';
+import { createRandomSource } from './state/random-source.js';
+import { createStateSnapshot } from './state/snapshot.js';
 import { createSessionKeys } from './state/session-keys.js';
 import { createTokens } from './state/tokens.js';
 import { createUsers, DEFAULT_USERS } from './state/users.js';
@@ -17,6 +24,9 @@ export { ANON_AVATAR, ANON_NICKNAME, NICKNAMES, PLACES } from './state/profiles.
 export type { SessionKeyRecord } from './state/session-keys.js';
 export type { CodeRecord, PhoneCodeRecord } from './state/codes.js';
 export type { TokenRecord } from './state/tokens.js';
+export { SNAPSHOT_FORMAT, type MockStateSnapshot } from './state/snapshot.js';
+export type { PaymentRecord, PaymentSeed } from './state/payments.js';
+export type { PluginCodeRecord } from './state/plugin-codes.js';
 
 export type MockState = ReturnType<typeof createState>;
 
@@ -26,40 +36,76 @@ export function createState(opts: MockOptions) {
   if (new Set(appConfigs.map((a) => a.appid)).size !== appConfigs.length) {
     throw new MockUsageError('an appid is declared twice');
   }
-  let rnd: MockRandom = createRandom(opts.seed);
-  const seed = rnd.seed;
-  const random = () => rnd;
+  for (const a of appConfigs) {
+    const problem = appPolicyProblem(a);
+    if (problem) throw new MockUsageError(`app ${a.appid}: ${problem}`);
+  }
+  const rng = createRandomSource(opts.seed);
+  const random = rng.random;
 
   const clock = createClock(opts.now ?? Date.now);
   const users = createUsers(options, appConfigs, opts.users ?? DEFAULT_USERS, random);
   const keys = createSessionKeys(options, clock.now, random);
   const codes = createCodes(options, clock.now, random);
   const tokens = createTokens(clock.now, random);
+  const payments = createPayments(clock.now, random);
+  const pluginCodes = createPluginCodes(options, clock.now, random);
+  const encryptedMsgs = createEncryptedMsgs(encryptedMsgHashOf(opts), clock.now);
+  const rids = createRids(clock.now);
+  const phoneUsage = createPhoneUsage();
 
   /** Back to the state right after build: clock, random streams, users, codes, keys (held by users) and tokens. */
   function reset(): void {
     clock.reset();
-    rnd = createRandom(seed);
+    rng.reset();
     codes.reset();
     tokens.reset();
     users.reset();
+    payments.resetPayments();
+    pluginCodes.resetPluginCodes();
+    encryptedMsgs.resetEncrypted();
+    rids.resetRids();
+    phoneUsage.reset();
   }
   reset();
+
+  // The modules a snapshot holds, restored in this order (users before the codes that name them). A new module with
+  // data worth keeping across a restart gives itself snapshot()/restore() (see state/snapshot.ts) and joins here.
+  const snapshots = createStateSnapshot({
+    parts: { clock, random: rng, users, codes, tokens },
+    required: ['users'],
+    appConfigs,
+    options,
+    seed: rng.seed,
+    now: clock.now,
+    reset,
+  });
 
   return {
     ...users,
     ...keys,
     ...codes,
     ...tokens,
+    ...payments,
+    ...pluginCodes,
+    ...encryptedMsgs,
+    ...rids,
     options,
-    seed,
+    /** The seed in use: the build's, or a restored snapshot's. */
+    get seed(): string {
+      return rng.seed();
+    },
     appConfigs,
+    phoneUsage,
     now: clock.now,
     advance: clock.advance,
     reset,
+    /** The world as JSON (state/snapshot.ts), and back: restore throws a MockUsageError before changing anything. */
+    snapshot: snapshots.exportState,
+    restore: snapshots.importState,
     random,
     defaultAppid: (): string => appConfigs[0]!.appid,
-    newIv: (): string => rnd.stream('iv').bytes(16).toString('base64'),
+    newIv: (): string => random().stream('iv').bytes(16).toString('base64'),
     sizes: () => ({ ...codes.sizes(), ...tokens.sizes(), ...users.sizes() }),
   };
 }

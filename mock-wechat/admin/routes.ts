@@ -4,10 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MockUsageError } from '../errors.js';
 import { MockUserSchema, UserSeedSchema, type MockUserSeed } from '../state/user-schema.js';
 import type { AdminControl } from '../control.js';
+import type { PaymentInput } from '../control.js';
 import type { JournalQuery } from '../journal.js';
 import { refuseUnauthorized } from './auth.js';
 import {
   adminErrors as errs,
+  appidParams,
   appidQuery,
   appSchema,
   clockBody,
@@ -17,8 +19,14 @@ import {
   list,
   one,
   openidParams,
+  phoneUsageSchema,
   sessionKeySchema,
+  stateImportedSchema,
+  stateSnapshotSchema,
 } from './schemas.js';
+
+/** POST /__admin/state: about 50,000 users' worth of JSON. */
+const STATE_BODY_LIMIT = 64 * 1024 * 1024;
 
 type UserRef = { Params: { openid: string }; Querystring: { appid?: string } };
 
@@ -34,6 +42,11 @@ export function registerAdmin(app: FastifyInstance, control: AdminControl, allow
     });
 
     adm.get('/__admin/apps', { schema: { response: { 200: list('apps', appSchema) } } }, async () => ({ apps: control.apps() }));
+    adm.get<{ Params: { appid: string } }>(
+      '/__admin/apps/:appid/usage',
+      { schema: { params: appidParams, response: { 200: phoneUsageSchema, ...errs } } },
+      async (request) => ({ phoneNumber: control.phoneUsage(request.params.appid) }),
+    );
     adm.get<{ Querystring: { appid?: string } }>(
       '/__admin/users',
       { schema: { querystring: appidQuery, response: { 200: list('users', MockUserSchema), ...errs } } },
@@ -101,6 +114,35 @@ export function registerAdmin(app: FastifyInstance, control: AdminControl, allow
         const t = control.advanceClock(request.body.advanceSeconds);
         return { now: t, time: new Date(t).toISOString() };
       },
+    );
+    // A WeChat Pay payment, for getPaidUnionid (control.recordPayment).
+    {
+      const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+      const paymentBody = {
+        type: 'object',
+        required: ['user'],
+        additionalProperties: false,
+        properties: { user: { type: 'string', minLength: 1, maxLength: 128 }, appid: id, transaction_id: id, mch_id: id, out_trade_no: id },
+      } as const;
+      const ids = { appid: { type: 'string' }, openid: { type: 'string' }, transaction_id: { type: 'string' }, mch_id: { type: 'string' } } as const;
+      const paymentSchema = { type: 'object', properties: { ...ids, out_trade_no: { type: 'string' }, paidAt: { type: 'string' } } } as const;
+      adm.post<{ Body: PaymentInput }>(
+        '/__admin/payments',
+        { schema: { body: paymentBody, response: { 201: paymentSchema, ...errs } } },
+        async (request, reply) => {
+          const p = control.recordPayment(request.body);
+          return reply.code(201).send({ ...p, paidAt: new Date(p.paidAt).toISOString() });
+        },
+      );
+    }
+    // The world, to keep across a restart (wxlogin mock --export-on-exit / --import). It holds app secrets and
+    // session keys: like every admin route it is behind the admin token when one is set.
+    adm.get('/__admin/state', { schema: { response: { 200: stateSnapshotSchema } } }, async () => control.exportState());
+    adm.post(
+      '/__admin/state',
+      // A snapshot of many users outgrows the 64 KiB every other body is held to.
+      { bodyLimit: STATE_BODY_LIMIT, schema: { body: { type: 'object' }, response: { 200: stateImportedSchema, ...errs } } },
+      async (request) => control.importState(request.body),
     );
     adm.post('/__admin/reset', { schema: { response: { 200: one('ok', 'boolean') } } }, async () => {
       control.reset();

@@ -8,6 +8,21 @@ export const adminErrors = { 400: adminError, 404: adminError, 409: adminError }
 export const appidQuery = { type: 'object', properties: { appid: S } } as const;
 export const openidParams = { type: 'object', properties: { openid: S } } as const;
 
+export const appidParams = { type: 'object', properties: { appid: S } } as const;
+
+const COUNT = { type: 'integer' } as const;
+const LIMIT = { type: ['integer', 'null'] } as const;
+/** GET /__admin/apps/:appid/usage: the counts a bill would show (state/phone-usage.ts). */
+export const phoneUsageSchema = {
+  type: 'object',
+  properties: {
+    phoneNumber: {
+      type: 'object',
+      properties: { appid: S, quick: COUNT, realtime: COUNT, refusedNoQuota: COUNT, quota: LIMIT, remaining: LIMIT },
+    },
+  },
+} as const;
+
 export const appSchema = { type: 'object', properties: { appid: S, secret: S, openPlatform: S } } as const;
 
 export const sessionKeySchema = { type: 'object', properties: { appid: S, openid: S, session_key: S, expiresAt: S } } as const;
@@ -60,3 +75,11 @@ export const clockSchema = { type: 'object', properties: { now: I, time: S } } a
 
 export const list = (key: string, items: object) => ({ type: 'object', properties: { [key]: { type: 'array', items } } }) as const;
 export const one = (key: string, type: string) => ({ type: 'object', properties: { [key]: { type } } }) as const;
+
+/** GET /__admin/state: the snapshot as control.exportState() builds it (state/snapshot.ts), every field kept. */
+export const stateSnapshotSchema = { type: 'object', additionalProperties: true } as const;
+/** POST /__admin/state: what was restored. */
+export const stateImportedSchema = {
+  type: 'object',
+  properties: { users: I, codes: I, phoneCodes: I, tokens: I },
+} as const;

@@ -9,5 +9,11 @@ export const CLIENT_APIS = [
   'getPhoneNumber',
   'getWeRunData',
   'getShareInfo',
+  'getPrivacySetting',
+  'requirePrivacyAuthorize',
+  'getRealtimePhoneNumber',
+  'chooseAvatar',
+  'inputNickname',
+  'pluginLogin',
 ] as const;
 export type ClientApiName = (typeof CLIENT_APIS)[number];

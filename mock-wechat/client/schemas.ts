@@ -2,6 +2,7 @@
 import { USER_FIELD_LIMITS as L } from '../limits.js';
 import { UserInfoSchema } from '../state/user-schema.js';
 import type { ClientApiName } from './apis.js';
+import { SDK_VERSION_PATTERN } from './sdk-version.js';
 
 const S = { type: 'string' } as const;
 const I = { type: 'integer' } as const;
@@ -19,6 +20,10 @@ export const clientResult = {
     signature: S,
     encryptedData: S,
     iv: S,
+    needAuthorization: { type: 'boolean' },
+    privacyContractName: S,
+    avatarUrl: S,
+    nickName: S,
   },
 } as const;
 
@@ -37,6 +42,12 @@ const extras: Record<ClientApiName, [Record<string, unknown>, string[]]> = {
   getPhoneNumber: [{}, []],
   getWeRunData: [{}, []],
   getShareInfo: [{ shareTicket: { type: 'string', minLength: 1, maxLength: 256 } }, []],
+  getPrivacySetting: [{}, []],
+  requirePrivacyAuthorize: [{}, []],
+  getRealtimePhoneNumber: [{}, []],
+  chooseAvatar: [{}, []],
+  inputNickname: [{ value: { type: 'string', minLength: 1, maxLength: L.nickName } }, []],
+  pluginLogin: [{ plugin: { type: 'string', minLength: 1, maxLength: L.appid } }, []],
 };
 
 export function clientBody(api: ClientApiName) {
@@ -49,6 +60,7 @@ export function clientBody(api: ClientApiName) {
       appid: { type: 'string', minLength: 1, maxLength: L.appid },
       // The user becomes an alias (or an openid) when created on first use, so it is bounded like one.
       user: { type: 'string', minLength: 1, maxLength: L.alias },
+      sdkVersion: { type: 'string', pattern: SDK_VERSION_PATTERN },
       ...extra,
     },
   } as const;

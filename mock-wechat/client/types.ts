@@ -12,11 +12,20 @@ export interface ClientResult {
   signature?: string;
   encryptedData?: string;
   iv?: string;
+  /** getPrivacySetting */
+  needAuthorization?: boolean;
+  privacyContractName?: string;
+  /** chooseAvatar: a temporary file path */
+  avatarUrl?: string;
+  /** inputNickname */
+  nickName?: string;
 }
 
 export interface ClientRequest {
   appid?: string;
   user: string;
+  /** The base library version the client runs (client/sdk-version.ts); default a current one. */
+  sdkVersion?: string;
 }
 export interface AuthorizeRequest extends ClientRequest {
   scope: string;
@@ -29,6 +38,15 @@ export interface UserInfoRequest extends ClientRequest {
 export interface ShareInfoRequest extends ClientRequest {
   shareTicket?: string;
 }
+export interface NicknameRequest extends ClientRequest {
+  /** What the user typed; left out, the user taps the suggestion above the keyboard: their WeChat nickname. */
+  value?: string;
+}
+
+export interface PluginLoginRequest extends ClientRequest {
+  /** The plugin's appid (one of the mock's apps); default the host app. */
+  plugin?: string;
+}
 
 export interface MockClientApi {
   login(body: ClientRequest): ClientResult;
@@ -40,4 +58,10 @@ export interface MockClientApi {
   getPhoneNumber(body: ClientRequest): ClientResult;
   getWeRunData(body: ClientRequest): ClientResult;
   getShareInfo(body: ShareInfoRequest): ClientResult;
+  getPrivacySetting(body: ClientRequest): ClientResult;
+  requirePrivacyAuthorize(body: ClientRequest): ClientResult;
+  getRealtimePhoneNumber(body: ClientRequest): ClientResult;
+  chooseAvatar(body: ClientRequest): ClientResult;
+  inputNickname(body: NicknameRequest): ClientResult;
+  pluginLogin(body: PluginLoginRequest): ClientResult;
 }

@@ -6,5 +6,10 @@ export const SERVER_ENDPOINTS = [
   '/wxa/checksession',
   '/wxa/resetusersessionkey',
   '/wxa/business/getuserphonenumber',
+  '/wxa/getpaidunionid',
+  '/wxa/business/checkencryptedmsg',
+  '/wxa/getpluginopenpid',
+  '/wxa/getuserriskrank',
+  '/cgi-bin/openapi/rid/get',
 ] as const;
 export type ServerEndpoint = (typeof SERVER_ENDPOINTS)[number];

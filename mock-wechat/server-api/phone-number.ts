@@ -6,6 +6,9 @@ import { nonEmpty, parseJsonObject, requirePost, type ServerHandler } from './re
 export const getPhoneNumber: ServerHandler = (state, r) => {
   requirePost(r);
   const tok = state.check(r.query.access_token);
+  // An app without the phone-number permission (only verified, non-personal apps have it: the component page
+  // https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/getPhoneNumber.html) gets 48001.
+  if (state.app(tok.appid)?.config.phonePermission === false) throw new WeChatError(48001);
   if (r.raw === undefined || r.raw.trim() === '') throw new WeChatError(44002);
   const b = parseJsonObject(r.raw);
   const code = b && nonEmpty(b.code);

@@ -10,10 +10,15 @@ import { createQuirkDealer, quirkBody, quirkWire } from '../quirks.js';
 import type { MockState } from '../state.js';
 import { getAccessToken, getStableAccessToken } from './access-token.js';
 import { code2Session } from './code2session.js';
+import { checkEncryptedData } from './encrypted-msg.js';
 import type { ServerEndpoint } from './endpoints.js';
 import type { ErrorBody } from './error-body.js';
+import { getPaidUnionid } from './paid-unionid.js';
 import { getPhoneNumber } from './phone-number.js';
+import { getPluginOpenPId } from './plugin-openpid.js';
 import type { Query, ServerHandler } from './request.js';
+import { getRidInfo, ridRecorder } from './rid-info.js';
+import { getUserRiskRank } from './risk-rank.js';
 import { serverQuery, serverResponses } from './schemas.js';
 import { checkSessionKey, resetUserSessionKey } from './session-key.js';
 
@@ -27,6 +32,11 @@ const ROUTES: ReadonlyArray<[ServerEndpoint, string[], { 200: object }, ServerHa
   ['/wxa/checksession', SIGNED, serverResponses.checkSession, checkSessionKey],
   ['/wxa/resetusersessionkey', SIGNED, serverResponses.resetUserSessionKey, resetUserSessionKey],
   ['/wxa/business/getuserphonenumber', ['access_token'], serverResponses.getUserPhoneNumber, getPhoneNumber],
+  ['/wxa/getpaidunionid', ['access_token', 'openid', 'transaction_id', 'mch_id', 'out_trade_no'], serverResponses.getPaidUnionid, getPaidUnionid],
+  ['/wxa/business/checkencryptedmsg', ['access_token'], serverResponses.checkEncryptedMsg, checkEncryptedData],
+  ['/wxa/getpluginopenpid', ['access_token'], serverResponses.getPluginOpenPId, getPluginOpenPId],
+  ['/wxa/getuserriskrank', ['access_token'], serverResponses.getUserRiskRank, getUserRiskRank],
+  ['/cgi-bin/openapi/rid/get', ['access_token'], serverResponses.getRidInfo, getRidInfo],
 ];
 
 export function registerServerApi(
@@ -51,6 +61,8 @@ export function registerServerApi(
     // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
     srv.removeAllContentTypeParsers();
     srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+    // Every rid this face hands out is remembered with its request, for getRidInfo (rid-info.ts).
+    srv.addHook('onSend', ridRecorder(state));
     srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
       if (err instanceof WeChatError) return fail(request, reply, err.errcode, err.errmsg);
       const status = err.statusCode ?? 500;

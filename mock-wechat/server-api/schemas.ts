@@ -32,4 +32,22 @@ export const serverResponses = {
       },
     },
   },
+  getPaidUnionid: { 200: { type: 'object', properties: { ...wxError, unionid: S } } },
+  // `vaild` is spelled as WeChat's page spells it.
+  checkEncryptedMsg: { 200: { type: 'object', properties: { ...wxError, vaild: { type: 'boolean' }, create_time: I } } },
+  getPluginOpenPId: { 200: { type: 'object', properties: { ...wxError, openpid: S } } },
+  // `unoin_id` is spelled as WeChat's page spells it.
+  getUserRiskRank: { 200: { type: 'object', properties: { ...wxError, risk_rank: I, unoin_id: I } } },
+  getRidInfo: {
+    200: {
+      type: 'object',
+      properties: {
+        ...wxError,
+        request: {
+          type: 'object',
+          properties: { invoke_time: I, cost_in_ms: I, request_url: S, request_body: S, response_body: S, client_ip: S },
+        },
+      },
+    },
+  },
 } as const;

@@ -1,5 +1,9 @@
 // The mock's clock: the injected base clock plus every advanceClock, so tests move time without sleeping.
+import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
+import { checkPart } from './snapshot.js';
+
+const ClockPart = Type.Object({ offsetMs: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
 
 export function createClock(base: () => number) {
   let offsetMs = 0;
@@ -13,6 +17,14 @@ export function createClock(base: () => number) {
     },
     reset(): void {
       offsetMs = 0;
+    },
+    /** The time moved by advanceClock; restored, the mock's time goes on from the base clock plus it. */
+    snapshot: () => ({ offsetMs }),
+    restore(part: unknown, path: string) {
+      const p = checkPart(ClockPart, part, path);
+      return () => {
+        offsetMs = p.offsetMs;
+      };
     },
   };
 }

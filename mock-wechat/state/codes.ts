@@ -1,7 +1,9 @@
 // Login codes (wx.login) and phone-number codes (the getPhoneNumber button): single use, expiring, bound to one user
 // of one app (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html).
+import { Type } from '@sinclair/typebox';
 import type { ResolvedOptions } from '../options.js';
 import { ALNUM, type MockRandom } from '../random.js';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
 
 export interface CodeRecord {
   appid: string;
@@ -22,6 +24,21 @@ function prune<T extends { expiresAt: number }>(m: Map<string, T>, t: number): v
     m.delete(k);
   }
 }
+
+const codeFields = {
+  code: Type.String({ minLength: 1, maxLength: 128 }),
+  appid: Type.String(),
+  openid: Type.String(),
+  expiresAt: Type.Integer(),
+  used: Type.Boolean(),
+};
+const CodesPart = Type.Object(
+  {
+    login: Type.Array(Type.Object(codeFields, { additionalProperties: false })),
+    phone: Type.Array(Type.Object({ ...codeFields, timestamp: Type.Integer() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
 
 export function createCodes(o: ResolvedOptions, now: () => number, random: () => MockRandom) {
   let codes = new Map<string, CodeRecord>();
@@ -55,6 +72,37 @@ export function createCodes(o: ResolvedOptions, now: () => number, random: () =>
 
   const live = <T extends CodeRecord>(c: T | undefined): T | undefined => (c && now() < c.expiresAt ? c : undefined);
 
+  /**
+   * Codes kept in a snapshot: the unexpired ones, used or not, so a code exchanged before a restart still answers
+   * 40163 after it (as WeChat, which does not restart, would) and one not yet exchanged still works within its 5
+   * minutes. Expired codes answer as unknown ones (40029) and are left out.
+   */
+  function snapshot() {
+    const t = now();
+    const keep = <T extends CodeRecord>(m: Map<string, T>) => [...m].filter(([, c]) => c.expiresAt > t).map(([code, c]) => ({ code, ...c }));
+    return { login: keep(codes), phone: keep(phoneCodes) };
+  }
+
+  function restore(part: unknown, path: string, ctx: RestoreContext) {
+    const p = checkPart(CodesPart, part, path);
+    for (const kind of ['login', 'phone'] as const) {
+      const seen = new Set<string>();
+      p[kind].forEach((c, i) => {
+        const at = `${path}.${kind}[${i}]`;
+        if (seen.has(c.code)) throw badField(`${at}.code`, 'appears twice');
+        seen.add(c.code);
+        if (!ctx.hasUser(c.appid, c.openid)) throw badField(at, `belongs to user ${c.openid} of app ${c.appid}, whom the snapshot does not hold`);
+      });
+    }
+    // In expiry order, which pruning relies on (see prune).
+    const byExpiry = <T extends { code: string; expiresAt: number }, R>(list: T[], rec: (c: T) => R) =>
+      new Map([...list].sort((a, b) => a.expiresAt - b.expiresAt).map((c) => [c.code, rec(c)] as const));
+    return () => {
+      codes = byExpiry(p.login, (c) => ({ appid: c.appid, openid: c.openid, expiresAt: c.expiresAt, used: c.used }));
+      phoneCodes = byExpiry(p.phone, (c) => ({ appid: c.appid, openid: c.openid, expiresAt: c.expiresAt, used: c.used, timestamp: c.timestamp }));
+    };
+  }
+
   return {
     mintCode,
     mintPhoneCode,
@@ -65,5 +113,7 @@ export function createCodes(o: ResolvedOptions, now: () => number, random: () =>
       codes = new Map();
       phoneCodes = new Map();
     },
+    snapshot,
+    restore,
   };
 }

@@ -60,5 +60,6 @@ export function inventUser(
     countryCode: s.countryCode ?? '86',
     consent: consentOf(s.consent),
     risk: s.risk ?? false,
+    privacyAgreed: s.privacyAgreed ?? true,
   };
 }

@@ -1,5 +1,6 @@
 // Session keys: one live key per user, rotated on wx.login by policy, reset by resetusersessionkey, lapsing after
 // keyLifetimeMs (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/login.html).
+import { Type } from '@sinclair/typebox';
 import { loginStateSignature } from '../crypto.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MockRandom } from '../random.js';
@@ -11,6 +12,12 @@ export interface SessionKeyRecord {
   /** hmac_sha256(key, ''): what checksession and resetusersessionkey expect, computed once per key. */
   emptySig?: string;
 }
+
+/** A key in a snapshot (state/snapshot.ts), held by its user: 16 bytes in base64, as code2Session hands it out. */
+export const SessionKeyPart = Type.Object(
+  { value: Type.String({ pattern: '^[A-Za-z0-9+/]{22}==$' }), issuedAt: Type.Integer(), expiresAt: Type.Integer() },
+  { additionalProperties: false },
+);
 
 /** Whatever holds a key: the user record. */
 export interface KeyHolder {

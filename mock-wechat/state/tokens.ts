@@ -2,8 +2,10 @@
 // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html);
 // getStableAccessToken keeps its own token per app, with a rate-limited force refresh
 // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html).
+import { Type } from '@sinclair/typebox';
 import { WeChatError } from '../errors.js';
 import { B64URL, type MockRandom } from '../random.js';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
 
 export interface TokenRecord {
   token: string;
@@ -30,6 +32,32 @@ const FORCE_REFRESH_MIN_GAP_MS = 30_000;
 const FORCE_REFRESH_PER_DAY = 20;
 const DAY_MS = 86_400_000;
 const CST_MS = 8 * 3600_000;
+
+const TokensPart = Type.Object(
+  {
+    tokens: Type.Array(
+      Type.Object(
+        { token: Type.String({ minLength: 1, maxLength: 512 }), appid: Type.String(), expiresAt: Type.Integer(), validUntil: Type.Integer() },
+        { additionalProperties: false },
+      ),
+      { maxItems: TOKEN_CAP },
+    ),
+    apps: Type.Array(
+      Type.Object(
+        {
+          appid: Type.String(),
+          latest: Type.Optional(Type.String()),
+          stable: Type.Optional(Type.String()),
+          lastForceAt: Type.Optional(Type.Integer()),
+          forceDay: Type.Integer(),
+          forceCount: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function createTokens(now: () => number, random: () => MockRandom) {
   let tokens = new Map<string, TokenRecord>();
@@ -103,6 +131,55 @@ export function createTokens(now: () => number, random: () => MockRandom) {
     return rec;
   }
 
+  /** Every token still remembered (live or recently dead, so a late caller gets the same 40001/42001), and each app's slots. */
+  function snapshot() {
+    return {
+      tokens: [...tokens.values()].map((r) => ({ ...r })),
+      apps: [...perApp].map(([appid, s]) => ({
+        appid,
+        ...(s.latest ? { latest: s.latest.token } : {}),
+        ...(s.stable ? { stable: s.stable.token } : {}),
+        ...(s.lastForceAt === undefined ? {} : { lastForceAt: s.lastForceAt }),
+        forceDay: s.forceDay,
+        forceCount: s.forceCount,
+      })),
+    };
+  }
+
+  function restore(part: unknown, path: string, ctx: RestoreContext) {
+    const p = checkPart(TokensPart, part, path);
+    const next = new Map<string, TokenRecord>();
+    p.tokens.forEach((r, i) => {
+      if (!ctx.hasApp(r.appid)) throw badField(`${path}.tokens[${i}].appid`, `unknown appid ${r.appid}`);
+      if (next.has(r.token)) throw badField(`${path}.tokens[${i}].token`, 'appears twice');
+      next.set(r.token, { token: r.token, appid: r.appid, expiresAt: r.expiresAt, validUntil: r.validUntil });
+    });
+    const slots = new Map<string, AppTokens>();
+    p.apps.forEach((s, i) => {
+      const at = `${path}.apps[${i}]`;
+      if (!ctx.hasApp(s.appid)) throw badField(`${at}.appid`, `unknown appid ${s.appid}`);
+      if (slots.has(s.appid)) throw badField(`${at}.appid`, `${s.appid} appears twice`);
+      const ref = (field: 'latest' | 'stable') => {
+        const tok = s[field];
+        if (tok === undefined) return undefined;
+        const r = next.get(tok);
+        if (!r || r.appid !== s.appid) throw badField(`${at}.${field}`, `names no token of app ${s.appid} in ${path}.tokens`);
+        return r;
+      };
+      const slot: AppTokens = { forceDay: s.forceDay, forceCount: s.forceCount };
+      const latest = ref('latest');
+      const stable = ref('stable');
+      if (latest) slot.latest = latest;
+      if (stable) slot.stable = stable;
+      if (s.lastForceAt !== undefined) slot.lastForceAt = s.lastForceAt;
+      slots.set(s.appid, slot);
+    });
+    return () => {
+      tokens = next;
+      perApp = slots;
+    };
+  }
+
   return {
     mintToken,
     issue,
@@ -114,5 +191,7 @@ export function createTokens(now: () => number, random: () => MockRandom) {
       tokens = new Map();
       perApp = new Map();
     },
+    snapshot,
+    restore,
   };
 }

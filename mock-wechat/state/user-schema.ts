@@ -63,6 +63,8 @@ export const UserSeedSchema = Type.Object(
       ]),
     ),
     risk: Type.Optional(Type.Boolean()),
+    /** Whether the user has agreed to the app's privacy guide (client/privacy.ts). Default true. */
+    privacyAgreed: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -75,6 +77,7 @@ export const MockUserSchema = Type.Object({
   consent: Type.Object({ default: ConsentDecisionSchema, scopes: Type.Record(Type.String(), ConsentDecisionSchema) }),
   authSetting: Type.Record(Type.String(), Type.Boolean()),
   risk: Type.Boolean(),
+  privacyAgreed: Type.Boolean(),
 });
 export type MockUser = Static<typeof MockUserSchema>;
 

@@ -1,14 +1,16 @@
 // Users, per app: a directory by openid and by alias, seeded at build, added by the admin API, created on first use
 // by the client simulator (unless strictUsers), bounded by maxUsers. A seed without appid is the same person in
 // every app (one alias, a per-app openid, a per-group unionid).
+import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
 import { userSeedProblem } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MockRandom } from '../random.js';
 import type { MockAppConfig } from './apps.js';
 import { inventUser } from './profiles.js';
-import type { SessionKeyRecord } from './session-keys.js';
-import type { MockUser, MockUserSeed } from './user-schema.js';
+import { SessionKeyPart, type SessionKeyRecord } from './session-keys.js';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { MockUserSchema, type MockUser, type MockUserSeed } from './user-schema.js';
 
 /** A few named users so `wxlogin mock` has something to show; load runs create as many more as they name. */
 export const DEFAULT_USERS: MockUserSeed[] = [
@@ -19,6 +21,21 @@ export const DEFAULT_USERS: MockUserSeed[] = [
 ];
 
 const OPENID_RE = /^o[A-Za-z0-9_-]{27}$/;
+
+/** A user in a snapshot: what the admin API shows, plus the live key and the rate window. */
+const UserPart = Type.Object(
+  {
+    ...MockUserSchema.properties,
+    key: Type.Optional(SessionKeyPart),
+    rateWindow: Type.Integer(),
+    rateCount: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+const UsersPart = Type.Object(
+  { generated: Type.Integer({ minimum: 0 }), users: Type.Array(UserPart) },
+  { additionalProperties: false },
+);
 
 export interface UserRecord extends MockUser {
   key?: SessionKeyRecord;
@@ -78,6 +95,7 @@ export function createUsers(
       // Since 2021-04 wx.getSetting reports scope.userInfo as granted (getUserInfo answers anonymously instead).
       authSetting: { 'scope.userInfo': true },
       risk: p.risk,
+      privacyAgreed: p.privacyAgreed,
       rateWindow: -1,
       rateCount: 0,
     };
@@ -99,6 +117,7 @@ export function createUsers(
       u.authSetting = existing.authSetting;
       u.rateWindow = existing.rateWindow;
       u.rateCount = existing.rateCount;
+      if (s.privacyAgreed === undefined) u.privacyAgreed = existing.privacyAgreed;
       if (existing.key) u.key = existing.key;
       a.byOpenid.delete(existing.openid);
       a.byAlias.delete(existing.alias);
@@ -162,6 +181,57 @@ export function createUsers(
     for (const s of seeds) addUser(s);
   }
 
+  function snapshot() {
+    const out = [];
+    for (const a of apps.values()) {
+      for (const u of a.byOpenid.values()) {
+        const { key, rateWindow, rateCount } = u;
+        out.push({ ...toMockUser(u), ...(key ? { key: { value: key.value, issuedAt: key.issuedAt, expiresAt: key.expiresAt } } : {}), rateWindow, rateCount });
+      }
+    }
+    return { generated, users: out };
+  }
+
+  /** Every user of the snapshot, in place of the present ones (seeded users included). */
+  function restore(part: unknown, path: string, ctx: RestoreContext) {
+    const p = checkPart(UsersPart, part, path);
+    if (o.maxUsers > 0 && p.users.length > o.maxUsers) {
+      throw badField(`${path}.users`, `holds ${p.users.length} users, more than this mock's maxUsers ${o.maxUsers}`);
+    }
+    const aliases = new Set<string>();
+    p.users.forEach((u, i) => {
+      const at = `${path}.users[${i}]`;
+      if (!ctx.hasApp(u.appid)) throw badField(`${at}.appid`, `unknown appid ${u.appid}`);
+      const { key: _k, rateWindow: _w, rateCount: _c, authSetting: _a, consent, ...fields } = u;
+      const problem = userSeedProblem({ ...fields, consent: consent.scopes });
+      if (problem) throw badField(at, problem);
+      if (ctx.hasUser(u.appid, u.openid)) throw badField(`${at}.openid`, `${u.openid} appears twice in app ${u.appid}`);
+      if (aliases.has(`${u.appid}\0${u.alias}`)) throw badField(`${at}.alias`, `${u.alias} appears twice in app ${u.appid}`);
+      ctx.addUser(u.appid, u.openid);
+      aliases.add(`${u.appid}\0${u.alias}`);
+    });
+    return () => {
+      for (const a of apps.values()) {
+        a.byOpenid = new Map();
+        a.byAlias = new Map();
+      }
+      for (const s of p.users) {
+        const { key, consent, authSetting, ...rest } = s;
+        const u: UserRecord = {
+          ...rest,
+          consent: { default: consent.default, scopes: { ...consent.scopes } },
+          authSetting: { ...authSetting },
+        };
+        if (key) u.key = { value: key.value, issuedAt: key.issuedAt, expiresAt: key.expiresAt };
+        const a = apps.get(u.appid)!;
+        a.byOpenid.set(u.openid, u);
+        a.byAlias.set(u.alias, u);
+      }
+      userCount = p.users.length;
+      generated = p.generated;
+    };
+  }
+
   return {
     app: (appid: string): AppRecord | undefined => apps.get(appid),
     apps: () => apps.values(),
@@ -173,5 +243,7 @@ export function createUsers(
     toMockUser,
     sizes: () => ({ users: userCount }),
     reset,
+    snapshot,
+    restore,
   };
 }

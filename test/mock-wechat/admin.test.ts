@@ -12,7 +12,7 @@ describe('admin API', () => {
     expect(Object.keys(alice).sort()).toEqual(
       [
         'alias', 'appid', 'openid', 'nickName', 'avatarUrl', 'gender', 'language', 'city', 'province', 'country',
-        'phoneNumber', 'purePhoneNumber', 'countryCode', 'consent', 'authSetting', 'risk',
+        'phoneNumber', 'purePhoneNumber', 'countryCode', 'consent', 'authSetting', 'risk', 'privacyAgreed',
       ].sort(),
     );
     expect((await m.app.inject(`/__admin/users/${alice.openid}`)).json()).toEqual(alice);

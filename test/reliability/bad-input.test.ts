@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMockWechat } from '../../mock-wechat/index.js';
+import { CLIENT_APIS } from '../../mock-wechat/types.js';
 import { buildBackend } from '../../src/backend/index.js';
 import { malformedRequests, type MalformedRequest, type RequestTemplate } from './corpus.js';
 import { APP, caseCount, SEED } from './settings.js';
@@ -191,7 +192,8 @@ describe('bad input: mock WeChat', () => {
   ];
 
   const clientTemplates = (): RequestTemplate[] =>
-    ['login', 'checkSession', 'getSetting', 'authorize', 'getUserInfo', 'getUserProfile', 'getPhoneNumber', 'getWeRunData', 'getShareInfo'].map(
+    // Every client API the mock has: a new one is sent malformed input as soon as it exists.
+    [...CLIENT_APIS].map(
       (name) => ({
         route: `POST /__client/${name}`,
         method: 'POST' as const,

@@ -31,6 +31,8 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--tls-port <port>', `HTTPS port, 0 for any free port (implies --tls; default: ${DEFAULT_TLS_PORT})`)
     .option('--proxy-port <port>', `also an HTTPS_PROXY (HTTP CONNECT) that leads ${WECHAT_API_HOST} to the mock and refuses every other host (implies --tls)`)
     .option('--data-dir <dir>', `where the local CA is made once and kept (env WXLOGIN_DATA_DIR; default: ${DATA_DIR})`)
+    .option('--import <file>', 'start from a state file (--export-on-exit, GET /__admin/state): its apps, seed, settings, users, keys, codes, tokens')
+    .option('--export-on-exit <file>', 'write the state there on Ctrl-C or SIGTERM (mode 0600: it holds app secrets and session keys)')
     .addHelpText(
       'after',
       `
@@ -48,6 +50,7 @@ Examples:
   $ npx wxlogin mock --app wx1111111111111111:secret1 --app wx2222222222222222:secret2
   $ WXLOGIN_MOCK_ADMIN_TOKEN=s3cret npx wxlogin mock --host 0.0.0.0   reachable from other machines, admin API guarded
   $ curl -s localhost:${MOCK_PORT}/__client/login -H 'content-type: application/json' -d '{"user":"alice"}'
+  $ npx wxlogin mock --import state.json --export-on-exit state.json   users, keys and tokens survive a restart
   $ npx wxlogin mock --tls --proxy-port 9444          HTTPS on ${DEFAULT_TLS_PORT}; HTTPS_PROXY=http://127.0.0.1:9444 for ${WECHAT_API_HOST}`,
     )
     .action(async (opts: MockFlags) => {
@@ -60,11 +63,16 @@ Examples:
       const shutdown = ctx.waitForShutdown();
       const mock = await startMock(opts, ctx.env, { onProxyRefused });
       for (const w of mock.warnings) ctx.note(ctx.ce.yellow(w));
+      if (mock.imported) {
+        const { file, users, codes, tokens } = mock.imported;
+        ctx.note(ctx.c.dim(`state from ${file}: ${users} users, ${codes} login codes, ${tokens} access tokens`));
+      }
       printResult(ctx, mock, mockFormat);
       ctx.note(ctx.c.dim('serving until Ctrl-C (SIGINT) or SIGTERM'));
       const signal = await shutdown;
       ctx.note(ctx.c.dim(`${signal}: closing the mock`));
       await mock.close();
+      if (mock.exportOnExit !== undefined) ctx.note(ctx.c.dim(`state written to ${mock.exportOnExit}`));
     });
 
   mock

@@ -6,6 +6,7 @@ import {
   buildMockWechat,
   loadMockConfig,
   MockConfigError,
+  validateMockConfig,
   type MockAppConfig,
   type MockFileConfig,
   type MockUser,
@@ -16,6 +17,7 @@ import { HOST, MOCK_PORT } from '../../defaults.js';
 import { CliError, usageError } from '../../errors.js';
 import { toIntAtLeast, toPort } from '../../flags.js';
 import { ADMIN_TOKEN_ENV, exposureWarnings } from './exposure.js';
+import { checkExportTarget, readStateFile, writeStateFile } from './state-file.js';
 import { mockDataDir, tlsCliError } from './tls-flags.js';
 
 export interface MockFlags {
@@ -35,6 +37,10 @@ export interface MockFlags {
   tlsPort?: string;
   proxyPort?: string;
   dataDir?: string;
+  /** A state file (GET /__admin/state, --export-on-exit) to start from: its apps, seed and settings, then its world. */
+  import?: string;
+  /** Where the mock's state is written when it closes (SIGINT, SIGTERM or close()), mode 0600. */
+  exportOnExit?: string;
 }
 
 /** What --tls adds: where HTTPS and the proxy listen, and the CA a client must trust. */
@@ -55,6 +61,10 @@ export interface RunningMock {
   tls: RunningTls | undefined;
   /** Things the person starting the mock should know (an unauthenticated API on a reachable address). */
   warnings: string[];
+  /** What --import restored. */
+  imported: { file: string; users: number; codes: number; phoneCodes: number; tokens: number } | undefined;
+  /** Where close() writes the state (--export-on-exit). */
+  exportOnExit: string | undefined;
   close(): Promise<void>;
 }
 
@@ -95,6 +105,22 @@ export async function startMock(
     }
   }
   const { port: filePort, host: fileHost, ...options } = file;
+  // --import: the file's settings, apps and seed, under the config file and the flags (a config's apps or seed that
+  // differ from the snapshot's are refused by the import below, naming the field).
+  const snapshot = flags.import !== undefined ? await readStateFile(flags.import) : undefined;
+  if (snapshot !== undefined) {
+    let settings: MockFileConfig = {};
+    try {
+      if (snapshot.settings !== undefined) settings = validateMockConfig(snapshot.settings, `--import ${flags.import}: settings`);
+    } catch (err) {
+      if (err instanceof MockConfigError) throw usageError(err.message);
+      throw err;
+    }
+    for (const [k, v] of Object.entries(settings)) if (!(k in options)) (options as Record<string, unknown>)[k] = v;
+    if (options.apps === undefined && Array.isArray(snapshot.apps)) options.apps = snapshot.apps as MockAppConfig[];
+    if (options.seed === undefined && typeof snapshot.seed === 'string') options.seed = snapshot.seed;
+  }
+  if (flags.exportOnExit !== undefined) await checkExportTarget(flags.exportOnExit);
   if (flags.app && flags.app.length > 0) options.apps = flags.app.map(parseAppFlag);
   if (flags.seed !== undefined) options.seed = /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed;
   if (flags.quirks) options.quirks = 'rotate';
@@ -133,6 +159,15 @@ export async function startMock(
     throw usageError(`cannot start the mock: ${(err as Error).message}`);
   }
   const { app, control } = built;
+  let imported: RunningMock['imported'];
+  if (snapshot !== undefined) {
+    try {
+      imported = { file: flags.import!, ...control.importState(snapshot) };
+    } catch (err) {
+      await app.close();
+      throw usageError(`--import ${flags.import}: ${(err as Error).message}`);
+    }
+  }
   try {
     await app.listen({ port, host });
   } catch (err) {
@@ -181,9 +216,15 @@ export async function startMock(
     users: control.listUsers(),
     tls,
     warnings,
+    imported,
+    exportOnExit: flags.exportOnExit,
     close: async () => {
+      // Written before the servers close, and the servers close even when it cannot be written.
+      const exported = flags.exportOnExit !== undefined ? writeStateFile(flags.exportOnExit, control.exportState()) : undefined;
+      await exported?.catch(() => undefined);
       await front?.close();
       await app.close();
+      await exported;
     },
   };
 }

@@ -1,0 +1,73 @@
+// The encrypted open data the mock issued, for checkEncryptedData: WeChat answers whether it generated the data in
+// the last 3 days, for this appid, and currently only for phone-number data
+// (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/basic-info/checkEncryptedData.html).
+// The caller sends the hex SHA-256 of "the encrypted data"; the page does not say whether that is the base64
+// encryptedData string or its decoded bytes. `encryptedMsgHash` chooses: "base64" (default: the string the backend
+// receives from the mini program, hashed as it is) or "bytes" (the decoded ciphertext).
+import { createHash } from 'node:crypto';
+import { MockUsageError } from '../errors.js';
+
+export const ENCRYPTED_MSG_TTL_MS = 3 * 86_400_000;
+/** Keep at most this many; the oldest go first. */
+const ENCRYPTED_MSG_CAP = 100_000;
+
+export const ENCRYPTED_MSG_HASHES = ['base64', 'bytes'] as const;
+export type EncryptedMsgHash = (typeof ENCRYPTED_MSG_HASHES)[number];
+
+export interface EncryptedMsgRecord {
+  appid: string;
+  /** ms since the epoch, by the mock's clock. */
+  createdAt: number;
+}
+
+/** Reads the `encryptedMsgHash` setting; a bad value is a MockUsageError naming it. */
+export function encryptedMsgHashOf(opts: object): EncryptedMsgHash {
+  const v = (opts as { encryptedMsgHash?: unknown }).encryptedMsgHash;
+  if (v === undefined) return 'base64';
+  if (!(ENCRYPTED_MSG_HASHES as readonly unknown[]).includes(v)) {
+    throw new MockUsageError(`encryptedMsgHash must be "base64" or "bytes", got ${JSON.stringify(v)}`);
+  }
+  return v as EncryptedMsgHash;
+}
+
+/** The hash a caller sends for `encryptedData` under the setting: lowercase hex SHA-256. */
+export function encryptedMsgHash(encryptedData: string, mode: EncryptedMsgHash): string {
+  const input = mode === 'bytes' ? Buffer.from(encryptedData, 'base64') : Buffer.from(encryptedData, 'utf8');
+  return createHash('sha256').update(input).digest('hex');
+}
+
+export function createEncryptedMsgs(mode: EncryptedMsgHash, now: () => number) {
+  let issued = new Map<string, EncryptedMsgRecord>();
+
+  /**
+   * Called where the client simulator seals open data: remembers phone-number data (the only kind the API checks
+   * today) and hands the ciphertext back unchanged.
+   */
+  function registerSealed(encryptedData: string, payload: unknown): string {
+    if (payload === null || typeof payload !== 'object' || !('phoneNumber' in payload)) return encryptedData;
+    const appid = (payload as { watermark?: { appid?: unknown } }).watermark?.appid;
+    if (typeof appid !== 'string') return encryptedData;
+    const t = now();
+    for (const [k, v] of issued) {
+      if (issued.size < ENCRYPTED_MSG_CAP && v.createdAt + ENCRYPTED_MSG_TTL_MS > t) break;
+      issued.delete(k);
+    }
+    issued.set(encryptedMsgHash(encryptedData, mode), { appid, createdAt: t });
+    return encryptedData;
+  }
+
+  /** The record of a hash issued to `appid` less than 3 days ago. */
+  function lookupEncrypted(hash: string, appid: string): EncryptedMsgRecord | undefined {
+    const r = issued.get(hash);
+    return r && r.appid === appid && now() < r.createdAt + ENCRYPTED_MSG_TTL_MS ? r : undefined;
+  }
+
+  return {
+    encryptedMsgHash: mode,
+    registerSealed,
+    lookupEncrypted,
+    resetEncrypted(): void {
+      issued = new Map();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// wx.pluginLogin codes: minted by the client simulator for a user of a host mini program inside a plugin, single use,
+// 5 minutes, exchanged by getPluginOpenPId for the openpid, which differs per user, host app and plugin
+// (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.pluginLogin.html,
+// https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/basic-info/getPluginOpenPId.html).
+import type { ResolvedOptions } from '../options.js';
+import type { MockRandom } from '../random.js';
+
+export interface PluginCodeRecord {
+  /** The plugin's appid: only its access token may exchange the code. */
+  plugin: string;
+  /** The host mini program. */
+  appid: string;
+  openid: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export function createPluginCodes(o: ResolvedOptions, now: () => number, random: () => MockRandom) {
+  let codes = new Map<string, PluginCodeRecord>();
+
+  function mintPluginCode(u: { appid: string; openid: string }, plugin: string): string {
+    const t = now();
+    // Minted in clock order with one TTL: the expired ones sit at the front.
+    for (const [k, v] of codes) {
+      if (v.expiresAt > t) break;
+      codes.delete(k);
+    }
+    let code: string;
+    // The documentation's example code is 64 hex digits.
+    do code = random().stream('plugin_code').hex(32);
+    while (codes.has(code));
+    codes.set(code, { plugin, appid: u.appid, openid: u.openid, expiresAt: t + o.codeTtlMs, used: false });
+    return code;
+  }
+
+  /** The openpid: one per (plugin, host app, user), as the wx.pluginLogin page says; a pure function of the seed. */
+  function openpid(c: PluginCodeRecord): string {
+    return random().derive('openpid', c.plugin, c.appid, c.openid).toString('base64url').slice(0, 28);
+  }
+
+  return {
+    mintPluginCode,
+    lookupPluginCode: (code: string): PluginCodeRecord | undefined => {
+      const c = codes.get(code);
+      return c && now() < c.expiresAt ? c : undefined;
+    },
+    openpid,
+    resetPluginCodes(): void {
+      codes = new Map();
+    },
+  };
+}

@@ -51,7 +51,9 @@ function runUntilReady(args: string[], ready: RegExp, env: Record<string, string
   });
 }
 
-describe('a Redis password in the store URI: Redis unreachable', () => {
+// Each test starts the built CLI several times in a row (about a second of CPU each): on a loaded 2-core machine
+// that outgrows the default 20 s, which is meant to catch hangs, not to time start-ups.
+describe('a Redis password in the store URI: Redis unreachable', { timeout: 60_000 }, () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();

@@ -38,7 +38,9 @@ function start(args: string[], env: Record<string, string> = {}) {
   return { child, exited, output, stderr: () => err };
 }
 
-describe('wxlogin mock (built CLI)', () => {
+// Each test starts the built CLI several times in a row (about a second of CPU each): on a loaded 2-core machine
+// that outgrows the default 20 s, which is meant to catch hangs, not to time start-ups.
+describe('wxlogin mock (built CLI)', { timeout: 60_000 }, () => {
   it('prints URL, apps and users, serves, and exits 0 on SIGTERM', async () => {
     const p = start(['mock', '--port', '0', '--seed', '3']);
     const out = await p.output(/users[\s\S]*mallory/);

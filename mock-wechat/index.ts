@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminTokenProblem, createAdminGuard } from './admin/auth.js';
 import { registerAdmin } from './admin/routes.js';
+import { registerJournalStream } from './admin/stream.js';
 import { CLIENT_PATHS, registerClientApi } from './client/routes.js';
 import { createClientApi } from './client/simulator.js';
 import { createControl, type MockControl } from './control.js';
@@ -20,6 +21,7 @@ import { SERVER_ENDPOINTS } from './server-api/endpoints.js';
 import { createErrorBody } from './server-api/error-body.js';
 import { registerServerApi } from './server-api/routes.js';
 import { createState } from './state.js';
+import { registerUi } from './ui/serve.js';
 
 export { encryptOpenData, loginStateSignature, rawDataSignature } from './crypto.js';
 export { loadMockConfig, MockConfigError, validateMockConfig, type MockFileConfig } from './config.js';
@@ -53,6 +55,8 @@ export function buildMockWechat(opts: MockOptions = {}): { app: FastifyInstance;
   registerServerApi(app, { state, errorBody, bodyLimit: BODY_LIMIT, http });
   registerClientApi(app, client, http);
   registerAdmin(app, control, adminAllowed);
+  registerJournalStream(app, control, adminAllowed);
+  registerUi(app);
   registerNotFound(app, { masker, adminAllowed, errorBody, http });
   return { app, control };
 }

@@ -49,6 +49,7 @@ export const mockFormat: Format<RunningMock> = {
     const out = [
       `${c.bold('mock WeChat')} listening on ${c.cyan(mock.url)}  (seed ${mock.seed})`,
       ...(tls?.head ?? []),
+      `  dashboard  ${c.cyan(`${mock.url}/__ui/`)}`,
       '',
       c.bold('apps (fake credentials)'),
     ];

@@ -1,0 +1,90 @@
+// A phone: pick a user and an app, tap 登录 to run wx.login (POST /__client/login), ask for scopes through WeChat's
+// consent sheet (允许 / 拒绝), and call getUserInfo / getPhoneNumber to see their encrypted payloads. The simulated user
+// answers a sheet as their consent policy says, so a tap on 允许 or 拒绝 first records that answer in the policy
+// (POST /__admin/users, the same upsert the Users form does) and then makes the call.
+import { useEffect, useState } from 'preact/hooks';
+import { admin, client } from './api.js';
+import { html } from './html.js';
+import { seedOf } from './users.js';
+
+/** What each sheet asks for, in the words of WeChat's own sheets. */
+const ASKS = {
+  'scope.userLocation': '获取你的位置信息',
+  'scope.werun': '获取你的微信运动步数',
+  'scope.address': '获取你的通讯地址',
+  phoneNumber: '获取你的手机号码',
+};
+const SCOPES = ['scope.userLocation', 'scope.werun', 'scope.address'];
+
+function Sheet({ app, ask, onAnswer }) {
+  return html`<div class="sheet" role="dialog" aria-modal="true" aria-labelledby="sheet-title">
+    <p id="sheet-title"><strong>${app}</strong> 申请${ASKS[ask] ?? ask}</p>
+    <div class="sheet-buttons">
+      <button onClick=${() => onAnswer('deny')}>拒绝</button>
+      <button class="primary" onClick=${() => onAnswer('grant')}>允许</button>
+    </div>
+  </div>`;
+}
+
+export function Phone({ apps, users, refreshUsers, fail }) {
+  const [appid, setAppid] = useState('');
+  const [alias, setAlias] = useState('');
+  const [result, setResult] = useState(undefined);
+  const [sheet, setSheet] = useState(undefined);
+  const app = appid || apps[0]?.appid || '';
+  const mine = users.filter((u) => u.appid === app);
+  useEffect(() => {
+    if (!mine.some((u) => u.alias === alias)) setAlias(mine[0]?.alias ?? '');
+  }, [app, users]);
+  const user = mine.find((u) => u.alias === alias);
+
+  const call = async (api, extra = {}) => {
+    const r = await client(api, { user: alias, appid: app, ...extra });
+    setResult({ api, r });
+    return r;
+  };
+  // Records the user's answer in their consent policy, then makes the call the sheet stood for.
+  const answer = async (decision) => {
+    const { key, run } = sheet;
+    setSheet(undefined);
+    try {
+      await admin('POST', '/__admin/users', seedOf(user, { consent: { default: user.consent.default, ...user.consent.scopes, [key]: decision } }));
+      await run();
+      await refreshUsers();
+    } catch (err) {
+      fail(err);
+    }
+  };
+  const authorize = (scope) => {
+    const run = () => call('authorize', { scope });
+    // WeChat asks once: a scope already granted or refused is answered without a sheet.
+    if (user.authSetting[scope] !== undefined) return run().then(refreshUsers);
+    setSheet({ key: scope, run });
+  };
+  const disabled = !user || sheet !== undefined;
+  return html`<section id="phone" class="card phone-card" aria-labelledby="phone-title">
+    <h2 id="phone-title">Phone</h2>
+    <div class="row-form">
+      ${apps.length > 1 ? html`<label>App <select value=${app} onChange=${(e) => setAppid(e.target.value)}>${apps.map((a) => html`<option value=${a.appid}>${a.appid}</option>`)}</select></label>` : ''}
+      <label>User <select value=${alias} onChange=${(e) => setAlias(e.target.value)}>${mine.map((u) => html`<option value=${u.alias}>${u.alias} (${u.nickName})</option>`)}</select></label>
+    </div>
+    <div class="phone" aria-label="Phone screen" role="group">
+      <div class="phone-top"><span>${app}</span></div>
+      <div class="phone-body">
+        <button class="primary big" disabled=${disabled} onClick=${() => call('login')}>登录</button>
+        ${SCOPES.map((s) => html`<button disabled=${disabled} onClick=${() => authorize(s)} aria-label=${`授权 ${s}`}>授权 ${s.slice(6)}</button>`)}
+        <button disabled=${disabled} onClick=${() => call('getUserInfo', { withCredentials: true })}>getUserInfo</button>
+        <button disabled=${disabled} onClick=${() => setSheet({ key: 'phoneNumber', run: () => call('getPhoneNumber') })}>getPhoneNumber</button>
+        ${result
+          ? html`<div class="result" role="region" aria-label="Result">
+              <div><strong>${result.api}</strong>: <span class=${result.r.errMsg?.endsWith(':ok') ? 'ok' : 'fail'}>${result.r.errMsg}</span></div>
+              ${result.r.code ? html`<div>code <output class="mono" aria-label="Login code">${result.r.code}</output></div>` : ''}
+              ${result.r.authSetting ? html`<div class="mono">${JSON.stringify(result.r.authSetting)}</div>` : ''}
+              ${result.r.encryptedData || result.r.rawData ? html`<pre aria-label="Payload">${JSON.stringify(result.r, null, 1)}</pre>` : ''}
+            </div>`
+          : ''}
+      </div>
+      ${sheet ? html`<${Sheet} app=${app} ask=${sheet.key} onAnswer=${answer} />` : ''}
+    </div>
+  </section>`;
+}

@@ -1,0 +1,170 @@
+// The dashboard in a real browser: playwright-core driving the system's chromium (Debian's `chromium` package, which
+// .ci/run installs; CHROMIUM_PATH overrides where it is looked for). One browser for the file, a fresh page and a
+// fresh mock per test. Controls are found by role and name, and every wait is for something to appear, never a sleep.
+// Each test saves a screenshot in test-results/ui/ (UI_SCREENSHOTS overrides the folder).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildMockWechat, type MockOptions } from '../../mock-wechat/index.js';
+import { uiStaticDir } from '../../mock-wechat/ui/serve.js';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p));
+const SHOTS = resolve(process.env.UI_SCREENSHOTS ?? 'test-results/ui');
+/** 2023-11-14T22:13:20Z: a fixed base clock, so the mock's time on the page is known exactly. */
+const T0 = 1_700_000_000_000;
+const APPID = 'wx1234567890abcdef';
+const SECRET = 'mocksecret000000000000000000000a';
+
+if (!executablePath) {
+  console.warn(`test/ui skipped: no chromium at ${CANDIDATES.filter(Boolean).join(', ')} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
+
+describe.skipIf(!executablePath)('dashboard in chromium', () => {
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let app: FastifyInstance | undefined;
+  let problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!uiStaticDir()) throw new Error('the dashboard is not built: run npm run build first');
+    mkdirSync(SHOTS, { recursive: true });
+    // --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    await app?.close();
+    app = undefined;
+  });
+
+  async function open(opts: MockOptions = {}, viewport = { width: 1280, height: 800 }) {
+    const m = buildMockWechat({ seed: 'ui', now: () => T0, ...opts });
+    app = m.app;
+    const base = await m.app.listen({ host: '127.0.0.1', port: 0 });
+    context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    problems = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(`${base}/__ui/`);
+    return { ...m, base, page };
+  }
+
+  async function done(page: Page, name: string) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    expect(problems).toEqual([]);
+  }
+
+  it('loads with the users listed and no console errors, at 1280x800 and at a phone width', async () => {
+    const { page, base } = await open();
+    const users = page.getByRole('region', { name: 'Users' });
+    await users.getByRole('button', { name: 'Edit alice' }).waitFor();
+    await page.getByRole('status', { name: 'Journal stream' }).getByText('live').waitFor();
+    await done(page, 'desktop');
+
+    await context!.close();
+    context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await context.newPage();
+    phone.on('pageerror', (err) => problems.push(err.message));
+    phone.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    await phone.goto(`${base}/__ui/`);
+    await phone.getByRole('button', { name: '登录' }).waitFor();
+    // Nothing wider than the screen: the layout stacks instead of scrolling sideways.
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await done(phone, 'phone-width');
+  });
+
+  it('logs in on the phone simulator and shows the call in the live journal', async () => {
+    const { page, control } = await open();
+    const phone = page.getByRole('region', { name: 'Phone' });
+    await phone.getByRole('combobox', { name: 'User' }).selectOption('bob');
+    await phone.getByRole('button', { name: '登录' }).click();
+    const code = await phone.getByRole('status', { name: 'Login code' }).textContent();
+    expect(code).toMatch(/^\S{10,}$/);
+    // The code is bob's and unused: the mock exchanges it once.
+    const entries = control.journal({ endpoint: '/__client/login' });
+    expect(entries).toHaveLength(1);
+    const journal = page.getByRole('region', { name: 'Journal' });
+    await journal.getByRole('button', { name: `Entry ${entries[0]!.id}: POST /__client/login` }).click();
+    await journal.getByRole('region', { name: `Entry ${entries[0]!.id}` }).getByText('"user": "bob"').waitFor();
+    await done(page, 'login');
+  });
+
+  it('shows the consent sheet and a denied scope', async () => {
+    const { page, control } = await open();
+    const phone = page.getByRole('region', { name: 'Phone' });
+    await phone.getByRole('combobox', { name: 'User' }).selectOption('alice');
+    await phone.getByRole('button', { name: '授权 scope.userLocation' }).click();
+    const sheet = phone.getByRole('dialog');
+    await sheet.getByText('申请获取你的位置信息').waitFor();
+    await sheet.getByRole('button', { name: '拒绝' }).click();
+    await phone.getByRole('region', { name: 'Result' }).getByText('authorize:fail auth deny').waitFor();
+    await expect.poll(() => sheet.count()).toBe(0);
+    // The refusal is the user's now, and remembered: WeChat does not ask again.
+    expect(control.getUser('alice')!.authSetting['scope.userLocation']).toBe(false);
+    await page.getByRole('region', { name: 'Users' }).getByText('scope.userLocation: deny').waitFor();
+    await done(page, 'denied-scope');
+  });
+
+  it('adds a fault with the form and sees it hit in the live journal', async () => {
+    const { page, control, base } = await open();
+    await page.getByRole('status', { name: 'Journal stream' }).getByText('live').waitFor();
+    const faults = page.getByRole('region', { name: 'Faults' });
+    const form = faults.getByRole('form', { name: 'Add a fault' });
+    await form.getByRole('combobox', { name: 'Endpoint' }).selectOption('/sns/jscode2session');
+    await form.getByRole('combobox', { name: 'Kind' }).selectOption('errcode');
+    await form.getByRole('textbox', { name: 'Errcode' }).fill('45011');
+    await form.getByRole('button', { name: 'Add fault' }).click();
+    await faults.getByRole('list', { name: 'Active faults' }).getByText('errcode 45011 on /sns/jscode2session, 1 left').waitFor();
+
+    // A backend exchanges a code: the fault answers instead of WeChat.
+    const code = control.client.login({ user: 'alice' }).code!;
+    const res = await fetch(`${base}/sns/jscode2session?appid=${APPID}&secret=${SECRET}&js_code=${code}&grant_type=authorization_code`);
+    expect(((await res.json()) as { errcode?: number }).errcode).toBe(45011);
+    const [hit] = control.journal({ endpoint: '/sns/jscode2session' });
+    const journal = page.getByRole('region', { name: 'Journal' });
+    const row = journal.getByRole('row').filter({ has: page.getByRole('button', { name: `Entry ${hit!.id}: GET /sns/jscode2session` }) });
+    await row.getByText('errcode').waitFor();
+    await row.getByRole('cell', { name: '45011' }).waitFor();
+    await faults.getByRole('button', { name: 'Refresh faults' }).click();
+    await faults.getByRole('list', { name: 'Active faults' }).getByText('none').waitFor();
+    await done(page, 'fault-hit');
+  });
+
+  it('advances the clock', async () => {
+    const { page, control } = await open();
+    const clock = page.getByRole('region', { name: 'Clock' });
+    const shown = clock.getByRole('status', { name: 'Mock time' });
+    await shown.getByText(new Date(T0).toISOString()).waitFor();
+    await clock.getByRole('button', { name: 'Advance clock +2 h' }).click();
+    await shown.getByText(new Date(T0 + 7_200_000).toISOString()).waitFor();
+    expect(control.now()).toBe(T0 + 7_200_000);
+    await clock.getByRole('textbox', { name: 'Seconds' }).fill('30');
+    await clock.getByRole('button', { name: 'Advance clock', exact: true }).click();
+    await shown.getByText(new Date(T0 + 7_230_000).toISOString()).waitFor();
+    await done(page, 'clock');
+  });
+
+  it('asks for the admin token when the admin API is protected', async () => {
+    const { page } = await open({ adminToken: 'sesame-123' });
+    await page.getByRole('textbox', { name: 'Token' }).fill('wrong');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('alert').getByText('That token was refused.').waitFor();
+    await page.getByRole('textbox', { name: 'Token' }).fill('sesame-123');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('region', { name: 'Users' }).getByRole('button', { name: 'Edit alice' }).waitFor();
+    await page.getByRole('status', { name: 'Journal stream' }).getByText('live').waitFor();
+    // The 401s before the token are the page asking, not errors of the page: only the browser's network lines.
+    problems = problems.filter((p) => !p.includes('401'));
+    await done(page, 'admin-token');
+  });
+});

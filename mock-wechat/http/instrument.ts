@@ -95,24 +95,28 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
     return reply.code(status).send(body);
   }
 
+  /** Runs `then` after `ms`, unless the caller hangs up first: then the request is journalled (status 0) and ends. */
+  function delayUnlessClosed(request: FastifyRequest, reply: FastifyReply, t: RouteTag, ms: number, then: () => void): void {
+    let fired = false;
+    const timer = setTimeout(() => {
+      fired = true;
+      then();
+    }, ms);
+    reply.raw.once('close', () => {
+      if (fired) return;
+      clearTimeout(timer);
+      record(request, t.endpoint, 0, reply.elapsedTime);
+    });
+  }
+
   function applyFault(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, done: (err?: Error) => void): void {
     (request as Req)[FAULT] = f.kind;
     switch (f.kind) {
-      case 'latency': {
+      case 'latency':
         // A caller that gives up (its own timeout) closes the connection: the request ends there, unanswered and
         // unprocessed, instead of holding a timer (and the process) for the rest of the latency.
-        let fired = false;
-        const timer = setTimeout(() => {
-          fired = true;
-          done();
-        }, f.latencyMs ?? 1000);
-        reply.raw.once('close', () => {
-          if (fired) return;
-          clearTimeout(timer);
-          record(request, t.endpoint, 0, reply.elapsedTime);
-        });
+        delayUnlessClosed(request, reply, t, f.latencyMs ?? 1000, () => done());
         return;
-      }
       case 'textPlain':
         done();
         return;
@@ -147,20 +151,10 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
         done(null, GATEWAY_HTML(status));
         return;
       }
-      case 'latency': {
-        let fired = false;
-        const timer = setTimeout(() => {
-          fired = true;
-          done(null, payload);
-        }, f.latencyMs ?? 1000);
-        reply.raw.once('close', () => {
-          if (fired) return;
-          clearTimeout(timer);
-          // Processed, and the caller gave up before the answer came: the journal keeps what it would have been.
-          record(request, t.endpoint, 0, reply.elapsedTime);
-        });
+      case 'latency':
+        // Processed; a caller that gives up before the answer comes is journalled with what it never saw.
+        delayUnlessClosed(request, reply, t, f.latencyMs ?? 1000, () => done(null, payload));
         return;
-      }
       default: {
         // drop: the connection dies where the answer should have been.
         record(request, t.endpoint, 0, reply.elapsedTime);

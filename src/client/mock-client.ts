@@ -4,7 +4,7 @@
 import { requestJson, joinUrl, type HttpDeps } from './http.js';
 
 // The names come from the mock's own list (a constant module with no imports): one definition for both sides.
-import { CLIENT_APIS, type ClientApiName as ClientApi } from '../../mock-wechat/types.js';
+import { CLIENT_APIS, type ClientApiName as ClientApi, type FaultSpec, type JournalEntry, type JournalQuery } from '../../mock-wechat/types.js';
 
 export { CLIENT_APIS, type ClientApi };
 
@@ -41,51 +41,13 @@ export interface MockAppView {
   [k: string]: unknown;
 }
 
+// The admin API's shapes are the mock's own public types (a type-only import: nothing of the mock is loaded).
 /** A scripted failure, as POST /__admin/faults takes it. */
-export interface MockFaultSpec {
-  endpoint: string;
-  kind: 'errcode' | 'latency' | 'http5xx' | 'drop' | 'textPlain';
-  errcode?: number;
-  errmsg?: string;
-  latencyMs?: number;
-  status?: number;
-  times?: number;
-  probability?: number;
-  /** after: the request is processed (the code used) and then its answer is lost, replaced or late. */
-  when?: 'before' | 'after';
-}
-
+export type MockFaultSpec = FaultSpec;
 /** One journal line (secrets masked by the mock: codes show their first 6 characters then `***`). */
-export interface MockJournalEntry {
-  id: number;
-  time: string;
-  method: string;
-  path: string;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  status: number;
-  errcode?: number;
-  errMsg?: string;
-  fault?: string;
-  faultWhen?: string;
-  /** The user the entry concerns, when the mock knows it. */
-  openid?: string;
-  /** Quirk variants the answer had (quirks mode). */
-  quirks?: string[];
-  durationMs: number;
-}
-
-/** GET /__admin/journal filters: an exact endpoint path, the user's openid, an errcode (0 = success), a full code
- *  (compared with the raw value, shown masked), a time range (ISO or ms), and at most `limit` entries. */
-export interface MockJournalQuery {
-  endpoint?: string;
-  openid?: string;
-  errcode?: number;
-  since?: number | string;
-  until?: number | string;
-  code?: string;
-  limit?: number;
-}
+export type MockJournalEntry = JournalEntry;
+/** GET /__admin/journal filters (AND of the fields given). */
+export type MockJournalQuery = Omit<JournalQuery, 'since' | 'until'> & { since?: number | string; until?: number | string };
 
 export class MockApiError extends Error {
   constructor(message: string) {

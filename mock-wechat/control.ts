@@ -29,7 +29,19 @@ export interface MockControl {
   listUsers(appid?: string): MockUser[];
   /** The user's current session_key, or undefined when none is live. */
   sessionKey(appid: string, openid: string): string | undefined;
+  /**
+   * A new key now, as resetusersessionkey does (the old one dies; the new one keeps its expiry, or gets a full
+   * lifetime when none was live). A MockUsageError (404) for an unknown user.
+   */
+  rotateSessionKey(appid: string, openid: string): SessionKeyRecord;
+  /**
+   * The live key lapses now: checksession refuses it and the next code exchange issues a new one. Answers the lapsed
+   * key; a MockUsageError (404) for an unknown user or one with no live key.
+   */
+  expireSessionKey(appid: string, openid: string): SessionKeyRecord;
   addFault(spec: FaultSpec): string;
+  /** Removes one active fault by the id addFault gave; a MockUsageError (404) when none has it (or it is spent). */
+  removeFault(id: string): void;
   clearFaults(): number;
   /**
    * The journal, newest first: a number is a limit; an object filters by endpoint, openid, errcode, since/until, code
@@ -84,6 +96,13 @@ export function createControl(state: MockState, faults: Faults, journal: Journal
     const u = state.user(appid, openid);
     return u ? state.liveKey(u) : undefined;
   };
+  const userOrThrow = (appid: string, openid: string) => {
+    const u = state.user(appid, openid);
+    if (!u) throw new MockUsageError(`no user ${openid} in app ${appid}`, 404);
+    return u;
+  };
+  // A copy without the cached signature: callers get the key's facts, not the mock's record.
+  const keyView = ({ value, issuedAt, expiresAt }: SessionKeyRecord): SessionKeyRecord => ({ value, issuedAt, expiresAt });
   return {
     apps: () => state.appConfigs.map((a) => ({ ...a })),
     phoneUsage(appid) {
@@ -119,7 +138,16 @@ export function createControl(state: MockState, faults: Faults, journal: Journal
     },
     sessionKey: (appid, openid) => sessionKeyRecord(appid, openid)?.value,
     sessionKeyRecord,
+    rotateSessionKey: (appid, openid) => keyView(state.resetKey(userOrThrow(appid, openid))),
+    expireSessionKey(appid, openid) {
+      const k = state.expireKey(userOrThrow(appid, openid));
+      if (!k) throw new MockUsageError(`no live session key for ${openid}`, 404);
+      return keyView(k);
+    },
     addFault: (spec) => faults.add(spec),
+    removeFault(id) {
+      if (!faults.remove(id)) throw new MockUsageError(`no active fault ${id}`, 404);
+    },
     clearFaults: () => faults.clear(),
     listFaults: () => faults.list(),
     journal: (query) => {

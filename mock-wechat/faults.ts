@@ -42,6 +42,8 @@ export interface ActiveFault extends FaultSpec {
 export interface Faults {
   add(spec: FaultSpec): string;
   clear(): number;
+  /** Removes one fault by id: false when no active fault has it (unknown, or spent already). */
+  remove(id: string): boolean;
   list(): ActiveFault[];
   readonly size: number;
   /** The fault that hits this request, if any (consumes one of its times). */
@@ -103,6 +105,12 @@ export function createFaults(endpoints: ReadonlySet<string>, dice: () => RandomS
       const n = active.length;
       active = [];
       return n;
+    },
+    remove(id) {
+      const i = active.findIndex((f) => f.id === id);
+      if (i < 0) return false;
+      active.splice(i, 1);
+      return true;
     },
     list: () => active.map((f) => ({ ...f })),
     get size() {

@@ -14,6 +14,7 @@ import {
   appSchema,
   clockBody,
   clockSchema,
+  faultIdParams,
   faultSchema,
   journalEntrySchema,
   list,
@@ -85,6 +86,24 @@ export function registerAdmin(app: FastifyInstance, control: AdminControl, allow
         return { appid: u.appid, openid: u.openid, session_key: k.value, expiresAt: new Date(k.expiresAt).toISOString() };
       },
     );
+    // The key's two lifecycle events a test wants on demand: resetusersessionkey's rotation, and the lapse after
+    // keyLifetimeMs (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/resetUserSessionKey.html).
+    // Both answer the key as GET .../session-key does (after expire: the lapsed key, expiresAt now).
+    const keyAction = (action: 'rotate' | 'expire') =>
+      adm.post<UserRef>(
+        `/__admin/users/:openid/session-key/${action}`,
+        { schema: { params: openidParams, querystring: appidQuery, response: { 200: sessionKeySchema, ...errs } } },
+        async (request) => {
+          const { openid } = request.params;
+          const { appid } = request.query;
+          const u = control.getUser(openid, appid);
+          if (!u) throw new MockUsageError(`no user ${openid}${appid ? ` in app ${appid}` : ''}`, 404);
+          const k = action === 'rotate' ? control.rotateSessionKey(u.appid, u.openid) : control.expireSessionKey(u.appid, u.openid);
+          return { appid: u.appid, openid: u.openid, session_key: k.value, expiresAt: new Date(k.expiresAt).toISOString() };
+        },
+      );
+    keyAction('rotate');
+    keyAction('expire');
     adm.get('/__admin/faults', { schema: { response: { 200: list('faults', faultSchema) } } }, async () => ({
       faults: control.listFaults().map((f) => ({
         ...f,
@@ -100,6 +119,14 @@ export function registerAdmin(app: FastifyInstance, control: AdminControl, allow
     adm.delete('/__admin/faults', { schema: { response: { 200: one('cleared', 'integer') } } }, async () => ({
       cleared: control.clearFaults(),
     }));
+    adm.delete<{ Params: { id: string } }>(
+      '/__admin/faults/:id',
+      { schema: { params: faultIdParams, response: { 200: one('removed', 'string'), ...errs } } },
+      async (request) => {
+        control.removeFault(request.params.id);
+        return { removed: request.params.id };
+      },
+    );
     // No querystring schema: the validator would drop unknown keys silently; control.journal checks every one
     // (a typo such as openId is a 400, not an unfiltered list).
     adm.get(

@@ -9,6 +9,7 @@ export const appidQuery = { type: 'object', properties: { appid: S } } as const;
 export const openidParams = { type: 'object', properties: { openid: S } } as const;
 
 export const appidParams = { type: 'object', properties: { appid: S } } as const;
+export const faultIdParams = { type: 'object', properties: { id: S } } as const;
 
 const COUNT = { type: 'integer' } as const;
 const LIMIT = { type: ['integer', 'null'] } as const;

@@ -59,10 +59,22 @@ export function createSessionKeys(o: ResolvedOptions, now: () => number, random:
     return u.key;
   }
 
+  /**
+   * The live key lapses now (as if keyLifetimeMs had run out): the next code exchange hands out a new one, and
+   * checksession refuses the old. Undefined when no key is live.
+   */
+  function expireKey(u: KeyHolder): SessionKeyRecord | undefined {
+    const t = now();
+    const k = liveKey(u, t);
+    if (!k) return undefined;
+    u.key = { value: k.value, issuedAt: k.issuedAt, expiresAt: t };
+    return u.key;
+  }
+
   function emptySignature(k: SessionKeyRecord): string {
     k.emptySig ??= loginStateSignature(k.value, '');
     return k.emptySig;
   }
 
-  return { liveKey, rotateOnLogin, ensureKey, resetKey, emptySignature };
+  return { liveKey, rotateOnLogin, ensureKey, resetKey, expireKey, emptySignature };
 }

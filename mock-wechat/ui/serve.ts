@@ -29,8 +29,12 @@ export function uiStaticDir(): string | undefined {
   return undefined;
 }
 
-/** Every asset is the mock's own: nothing loads from elsewhere, and no inline script runs. */
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+/**
+ * Every asset is the mock's own: nothing loads from elsewhere, and no inline script runs. The page may connect to any
+ * http(s) origin: the phone posts its codes to the backend URL the user typed (which must allow the mock's origin by
+ * CORS); only the mock's own scripts run, so nothing else can use that.
+ */
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self' http: https:; frame-ancestors 'none'";
 
 type Asset = { type: string; body: Buffer };
 

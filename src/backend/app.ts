@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { openStore, type Store } from '../store/index.js';
 import { createAccessTokenManager } from '../wechat/access-token.js';
 import { createWechatClient } from '../wechat/client.js';
+import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerLimits } from './limits.js';
 import { BACKEND_DEFAULTS, type BackendConfig, type ResolvedConfig } from './options.js';
@@ -88,6 +89,8 @@ async function build(config: BackendConfig, store: Store, ownStore: boolean, now
   drainRefusedBodies(app);
 
   installErrorHandlers(app);
+  // Before the limits and routes: a preflight is answered here and counts against no limit.
+  await registerCors(app, config.corsOrigins);
 
   const limits = await registerLimits(app, c);
   registerRoutes(app, { service, store, c, limits });

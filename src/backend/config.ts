@@ -2,6 +2,7 @@
 // process.env and the parsed flags in; nothing below reads the environment.
 import { parseStoreUri, StoreError } from '../store/index.js';
 import type { BackendConfig } from './options.js';
+import { parseCorsOrigin } from './cors.js';
 import { DEFAULT_DATA_DIR, DEFAULT_STORE_FILE } from './defaults.js';
 
 export class ConfigError extends Error {
@@ -33,6 +34,8 @@ export interface BackendFlags {
   headersTimeout?: string | number;
   keepAliveTimeout?: string | number;
   maxConnections?: string | number;
+  /** Origins allowed to call from a browser: the flag repeated, or the env comma-separated. */
+  corsOrigin?: string | string[];
 }
 
 /** The environment variable behind each flag. */
@@ -57,6 +60,7 @@ export const BACKEND_ENV = {
   headersTimeout: 'WXLOGIN_HEADERS_TIMEOUT_MS',
   keepAliveTimeout: 'WXLOGIN_KEEP_ALIVE_TIMEOUT_MS',
   maxConnections: 'WXLOGIN_MAX_CONNECTIONS',
+  corsOrigin: 'WXLOGIN_CORS_ORIGINS',
 } as const satisfies Record<keyof BackendFlags, string>;
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
@@ -129,6 +133,18 @@ export function backendConfigFromEnv(env: Env, flags: Partial<BackendFlags> = {}
   if (q.value !== undefined) {
     if (!/^(true|false|1|0|yes|no)$/i.test(q.value)) throw new ConfigError(`${q.from} must be true or false, got "${q.value}"`);
     cfg.allowQueryToken = /^(true|1|yes)$/i.test(q.value);
+  }
+  const flagOrigins = flags.corsOrigin === undefined ? [] : [flags.corsOrigin].flat().filter((o) => o !== '');
+  const fromFlag = flagOrigins.length > 0;
+  const originTexts = fromFlag ? flagOrigins : (env[BACKEND_ENV.corsOrigin] ?? '').split(',').filter((o) => o.trim() !== '');
+  if (originTexts.length > 0) {
+    cfg.corsOrigins = originTexts.map((o) => {
+      try {
+        return parseCorsOrigin(o);
+      } catch (err) {
+        throw new ConfigError(`${fromFlag ? '--cors-origin' : BACKEND_ENV.corsOrigin}: ${(err as Error).message}`);
+      }
+    });
   }
   const r = cfg.requestTimeoutMs, h = cfg.headersTimeoutMs;
   if (r !== undefined && h !== undefined && h > r) throw new ConfigError(`--headers-timeout (${h} ms) must not exceed --request-timeout (${r} ms)`);

@@ -32,6 +32,11 @@ export interface BackendConfig {
   keepAliveTimeoutMs?: number;
   /** Open connections at once; more are refused until some close. */
   maxConnections?: number;
+  /**
+   * Origins whose pages may call the backend from a browser (CORS), exactly as the browser sends them
+   * (`http://127.0.0.1:9400`). None by default: no CORS headers, as a backend only mini programs call needs.
+   */
+  corsOrigins?: string[];
   /** /healthz waits this long for the store to answer. */
   healthTimeoutMs?: number;
   now?: () => number;

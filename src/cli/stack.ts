@@ -17,6 +17,12 @@ export interface StackOptions {
   rateLimits?: boolean;
   /** The mock rotates WeChat's disputed wire forms answer by answer. */
   quirks?: boolean;
+  /**
+   * Origins whose pages may call the backend from a browser; with `allowMockOrigin`, the mock's own origin too (its
+   * dashboard's phone exchanges codes at the backend).
+   */
+  corsOrigins?: string[];
+  allowMockOrigin?: boolean;
   /** Settings of the embedded backend beyond the defaults (the audit shortens its WeChat timeout). */
   backend?: Partial<Omit<BackendConfig, 'appId' | 'appSecret' | 'wechatBaseUrl' | 'store' | 'dataDir'>>;
 }
@@ -33,6 +39,18 @@ export interface Stack {
 function urlOf(address: string): string {
   // fastify's listen() answers http://127.0.0.1:PORT (IPv6 addresses bracketed already).
   return address.replace(/\/$/, '');
+}
+
+/** The backend's CORS origins: the mock's (as 127.0.0.1 and as localhost on loopback) when asked, then the rest. */
+function corsOf(o: StackOptions, mockUrl: string): { corsOrigins?: string[] } {
+  const origins: string[] = [];
+  if (o.allowMockOrigin) {
+    const u = new URL(mockUrl);
+    origins.push(u.origin);
+    if (u.hostname === '127.0.0.1' || u.hostname === '[::1]') origins.push(`${u.protocol}//localhost:${u.port}`);
+  }
+  origins.push(...(o.corsOrigins ?? []), ...(o.backend?.corsOrigins ?? []));
+  return origins.length > 0 ? { corsOrigins: [...new Set(origins)] } : {};
 }
 
 export async function startStack(o: StackOptions = {}): Promise<Stack> {
@@ -66,6 +84,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       ...(limitsOff ? { loginRateLimitPerMinute: 0, dataRateLimitPerMinute: 0, wechatRateLimitPerMinute: 0 } : {}),
       logger: false,
       ...o.backend,
+      ...corsOf(o, mockUrl),
     });
     closers.push(() => backend.close());
     const backendUrl = urlOf(await backend.listen({ host, port: o.backendPort ?? 0 }));

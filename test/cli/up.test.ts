@@ -51,13 +51,19 @@ describe('wxlogin up', () => {
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const ready = await new Promise<{ mock: string }>((resolve) => {
+    const ready = await new Promise<{ mock: string; backend: string; dashboard: string }>((resolve) => {
       let out = '';
       first.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
       });
     });
+    // The dashboard's URL names the backend, which lets the mock's own origin call it (CORS) from the page.
+    expect(ready.dashboard).toBe(`${ready.mock}/__ui/?backend=${encodeURIComponent(ready.backend)}`);
+    const pre = await fetch(`${ready.backend}/login`, { method: 'OPTIONS', headers: { origin: new URL(ready.mock).origin, 'access-control-request-method': 'POST' } });
+    expect(pre.headers.get('access-control-allow-origin')).toBe(new URL(ready.mock).origin);
+    const other = await fetch(`${ready.backend}/login`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const port = new URL(ready.mock).port;
     const r = await run(['up', '--mock-port', port, '--port', '0', '--data-dir', dataDir]);
     first.kill('SIGTERM');

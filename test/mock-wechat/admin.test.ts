@@ -45,6 +45,58 @@ describe('admin API', () => {
     expect((await m.app.inject('/__admin/users/bob/session-key')).statusCode).toBe(404);
   });
 
+  it('rotates a key now (the old one dies, the expiry is kept) and expires one (the next exchange issues a new key)', async () => {
+    const m = mock();
+    const s = await loginAndExchange(m);
+    const before = (await m.app.inject('/__admin/users/alice/session-key')).json();
+    m.control.advanceClock(60);
+    const rotated = await post(m, `/__admin/users/${s.openid}/session-key/rotate`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ appid: APPID, openid: s.openid, expiresAt: before.expiresAt });
+    expect(rotated.body.session_key).not.toBe(s.session_key);
+    expect((await m.app.inject('/__admin/users/alice/session-key')).json().session_key).toBe(rotated.body.session_key);
+    const state = m.control.exportState() as unknown as { modules: { users: { users: { alias: string; key?: { issuedAt: number } }[] } } };
+    expect(state.modules.users.users.find((u) => u.alias === 'alice')!.key!.issuedAt).toBe(T0 + 60_000);
+
+    const expired = await post(m, '/__admin/users/alice/session-key/expire');
+    expect(expired.status).toBe(200);
+    expect(expired.body).toMatchObject({ session_key: rotated.body.session_key, expiresAt: new Date(T0 + 60_000).toISOString() });
+    expect((await m.app.inject('/__admin/users/alice/session-key')).statusCode).toBe(404);
+    expect(m.control.sessionKey(APPID, s.openid)).toBeUndefined();
+    // Nothing live to expire now; the next exchange hands out a fresh key.
+    const again = await post(m, '/__admin/users/alice/session-key/expire');
+    expect(again.status).toBe(404);
+    expect(again.body.error).toMatch(/no live session key/);
+    const next = await loginAndExchange(m);
+    expect(next.session_key).not.toBe(rotated.body.session_key);
+    // A user with no key gets one with a full lifetime; an unknown user is a 404 naming them.
+    const bob = await post(m, '/__admin/users/bob/session-key/rotate');
+    expect(bob.status).toBe(200);
+    expect(m.control.sessionKey(APPID, bob.body.openid)).toBe(bob.body.session_key);
+    const nobody = await post(m, '/__admin/users/nobody/session-key/rotate');
+    expect(nobody.status).toBe(404);
+    expect(nobody.body.error).toMatch(/no user nobody/);
+    expect(() => m.control.expireSessionKey(APPID, 'nope')).toThrow(/no user nope/);
+  });
+
+  it('DELETE /__admin/faults/:id removes one fault and keeps the others; 404 for an unknown id', async () => {
+    const m = mock();
+    const a = m.control.addFault({ endpoint: '/sns/jscode2session', kind: 'errcode', errcode: 45011 });
+    const b = m.control.addFault({ endpoint: '/cgi-bin/token', kind: 'errcode', errcode: -1 });
+    const del = await m.app.inject({ method: 'DELETE', url: `/__admin/faults/${a}` });
+    expect(del.statusCode).toBe(200);
+    expect(del.json()).toEqual({ removed: a });
+    expect((await m.app.inject('/__admin/faults')).json().faults.map((f: { id: string }) => f.id)).toEqual([b]);
+    // The removed fault no longer answers for WeChat.
+    expect((await loginAndExchange(m)).session_key).toMatch(/==$/);
+    const again = await m.app.inject({ method: 'DELETE', url: `/__admin/faults/${a}` });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().error).toBe(`no active fault ${a}`);
+    expect(() => m.control.removeFault('fault-999')).toThrow(/no active fault fault-999/);
+    m.control.removeFault(b);
+    expect((await m.app.inject('/__admin/faults')).json().faults).toEqual([]);
+  });
+
   it('the journal is newest first, bounded, and masks secrets (codes and tokens partly)', async () => {
     const m = mock({ journalLimit: 3 });
     const token = await accessToken(m);

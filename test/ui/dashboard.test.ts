@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildMockWechat, type MockOptions } from '../../mock-wechat/index.js';
+import { buildBackend } from '../../src/backend/index.js';
 import { uiStaticDir } from '../../mock-wechat/ui/serve.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -37,9 +38,13 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
   afterAll(async () => {
     await browser?.close();
   });
+  let backend: FastifyInstance | undefined;
   afterEach(async () => {
     await context?.close();
     context = undefined;
+    // The backend first: it may still hold a connection to the mock.
+    await backend?.close();
+    backend = undefined;
     await app?.close();
     app = undefined;
   });
@@ -152,6 +157,80 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await clock.getByRole('button', { name: 'Advance clock', exact: true }).click();
     await shown.getByText(new Date(T0 + 7_230_000).toISOString()).waitFor();
     await done(page, 'clock');
+  });
+
+  it('removes one fault and keeps the others', async () => {
+    const { page, control, base } = await open();
+    const first = control.addFault({ endpoint: '/sns/jscode2session', kind: 'errcode', errcode: 45011 });
+    const second = control.addFault({ endpoint: '/cgi-bin/token', kind: 'http5xx' });
+    const faults = page.getByRole('region', { name: 'Faults' });
+    await faults.getByRole('button', { name: 'Refresh faults' }).click();
+    const remove = faults.getByRole('button', { name: `Remove fault ${first}` });
+    await remove.click();
+    await remove.waitFor({ state: 'detached' });
+    await faults.getByRole('button', { name: `Remove fault ${second}` }).waitFor();
+    const left = (await (await fetch(`${base}/__admin/faults`)).json()) as { faults: { id: string }[] };
+    expect(left.faults.map((f) => f.id)).toEqual([second]);
+    await done(page, 'fault-removed');
+  });
+
+  it("rotates a user's key (its age starts again) and expires it", async () => {
+    const { page, control } = await open();
+    // wx.login issues alice a key at T0; five minutes pass.
+    control.client.login({ user: 'alice' });
+    control.advanceClock(300);
+    const before = control.sessionKey(APPID, control.getUser('alice')!.openid);
+    const users = page.getByRole('region', { name: 'Users' });
+    await users.getByRole('button', { name: 'Refresh users' }).click();
+    const row = users.getByRole('row').filter({ has: page.getByRole('button', { name: 'Edit alice' }) });
+    await row.getByText('issued 5m ago').waitFor();
+    await row.getByRole('button', { name: "Rotate alice's key" }).click();
+    await row.getByText('issued 0s ago').waitFor();
+    const after = control.sessionKey(APPID, control.getUser('alice')!.openid);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    await done(page, 'key-rotated');
+
+    await row.getByRole('button', { name: "Expire alice's key" }).click();
+    await row.getByRole('cell', { name: 'none', exact: true }).waitFor();
+    expect(control.sessionKey(APPID, control.getUser('alice')!.openid)).toBeUndefined();
+    expect(await row.getByRole('button', { name: "Expire alice's key" }).isDisabled()).toBe(true);
+  });
+
+  it("the phone exchanges its code at a backend and sends getUserInfo / getPhoneNumber's payloads with the token", async () => {
+    const { page, base } = await open();
+    // The reference backend, allowing the mock's origin (the page's) as `wxlogin up` does.
+    backend = await buildBackend({
+      appId: APPID,
+      appSecret: SECRET,
+      wechatBaseUrl: base,
+      store: 'memory://',
+      corsOrigins: [base],
+      logger: false,
+      loginRateLimitPerMinute: 0,
+    });
+    const backendUrl = (await backend.listen({ host: '127.0.0.1', port: 0 })).replace(/\/$/, '');
+    await page.goto(`${base}/__ui/?backend=${encodeURIComponent(backendUrl)}`);
+    const phone = page.getByRole('region', { name: 'Phone' });
+    expect(await phone.getByRole('textbox', { name: 'Backend URL' }).inputValue()).toBe(backendUrl);
+    await phone.getByRole('combobox', { name: 'User' }).selectOption('alice');
+    await phone.getByRole('button', { name: '登录' }).click();
+    const token = await phone.getByRole('status', { name: 'Backend token' }).textContent();
+    expect(token).toMatch(/^\S{20,}$/);
+    const answer = phone.getByRole('region', { name: 'Backend answer' });
+    await answer.getByText('POST /login').waitFor();
+
+    await phone.getByRole('button', { name: 'getUserInfo' }).click();
+    await answer.getByText('POST /userinfo').waitFor();
+    await answer.getByText('HTTP 200').waitFor();
+    await answer.getByText('"nickName"').waitFor();
+
+    await phone.getByRole('button', { name: 'getPhoneNumber' }).click();
+    await phone.getByRole('dialog').getByRole('button', { name: '允许' }).click();
+    await answer.getByText('POST /phone').waitFor();
+    await answer.getByText('HTTP 200').waitFor();
+    await answer.getByText('"purePhoneNumber"').waitFor();
+    await done(page, 'backend-exchange');
   });
 
   it('asks for the admin token when the admin API is protected', async () => {

@@ -75,3 +75,41 @@ export function followJournal(filters, onEntry, onState) {
   })();
   return () => ctl.abort();
 }
+
+/**
+ * One call to a login backend (a mini program's server) the way the mini program makes it: JSON, the token as a
+ * bearer. The page is on the mock's origin, so the backend must allow it by CORS (`wxlogin backend --cors-origin`).
+ * Answers {status, body}; a network or CORS refusal becomes an Error saying what to check.
+ */
+export async function backendCall(base, path, body, bearer) {
+  const h = { 'content-type': 'application/json' };
+  if (bearer) h.authorization = `Bearer ${bearer}`;
+  let res;
+  try {
+    res = await fetch(`${base}${path}`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+  } catch (err) {
+    throw new Error(`cannot reach ${base}${path} (${err.message}): is the backend up, and does it allow ${location.origin} (--cors-origin)?`);
+  }
+  const text = await res.text();
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** A backend base URL as typed: http(s) only, no trailing slash; undefined when empty; an Error when not a URL. */
+export function backendBase(text) {
+  const t = text.trim();
+  if (t === '') return undefined;
+  let u;
+  try {
+    u = new URL(t);
+  } catch {
+    throw new Error(`"${t}" is not a URL (e.g. http://127.0.0.1:9401)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`"${t}" is not an http(s) URL`);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}

@@ -1,4 +1,4 @@
-// Faults (POST/GET/DELETE /__admin/faults) and the clock (POST /__admin/clock).
+// Faults (POST/GET/DELETE /__admin/faults, DELETE /__admin/faults/:id) and the clock (POST /__admin/clock).
 import { useEffect, useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { AFTER_KINDS, ENDPOINTS, FAULT_KINDS } from './endpoints.js';
@@ -30,6 +30,11 @@ export function Faults({ fail }) {
       fail(err);
     }
   };
+  // A 404 is a fault spent meanwhile: the reloaded list shows it gone either way.
+  const remove = async (id) => {
+    await admin('DELETE', `/__admin/faults/${encodeURIComponent(id)}`).catch((err) => err.status === 404 || fail(err));
+    await load();
+  };
   const clear = async () => {
     await admin('DELETE', '/__admin/faults').catch(fail);
     await load();
@@ -50,7 +55,7 @@ export function Faults({ fail }) {
     <ul class="faults" aria-label="Active faults">
       ${faults.length === 0 ? html`<li class="dim">none</li>` : ''}
       ${faults.map(
-        (x) => html`<li key=${x.id}><span class="mono">${x.id}</span> ${x.kind}${x.errcode !== undefined ? ` ${x.errcode}` : ''}${x.latencyMs !== undefined ? ` ${x.latencyMs} ms` : ''}${x.status !== undefined ? ` ${x.status}` : ''} on <span class="mono">${x.endpoint}</span>${x.when === 'after' ? ' (after)' : ''}, ${x.remaining === null ? 'until cleared' : `${x.remaining} left`}${x.probability !== undefined ? `, p=${x.probability}` : ''}</li>`,
+        (x) => html`<li key=${x.id}><span class="mono">${x.id}</span> ${x.kind}${x.errcode !== undefined ? ` ${x.errcode}` : ''}${x.latencyMs !== undefined ? ` ${x.latencyMs} ms` : ''}${x.status !== undefined ? ` ${x.status}` : ''} on <span class="mono">${x.endpoint}</span>${x.when === 'after' ? ' (after)' : ''}, ${x.remaining === null ? 'until cleared' : `${x.remaining} left`}${x.probability !== undefined ? `, p=${x.probability}` : ''} <button class="small" onClick=${() => remove(x.id)} aria-label=${`Remove fault ${x.id}`}>Remove</button></li>`,
       )}
     </ul>
     <button onClick=${clear} disabled=${faults.length === 0}>Clear all faults</button>

@@ -2,8 +2,11 @@
 // consent sheet (允许 / 拒绝), and call getUserInfo / getPhoneNumber to see their encrypted payloads. The simulated user
 // answers a sheet as their consent policy says, so a tap on 允许 or 拒绝 first records that answer in the policy
 // (POST /__admin/users, the same upsert the Users form does) and then makes the call.
+// With a backend URL (prefilled from ?backend=, which `wxlogin up` puts in the address it prints), the phone does what
+// a mini program does next: 登录 posts the code to <backend>/login, getUserInfo and getPhoneNumber post their payloads
+// to /userinfo and /phone with the token, and the backend's answers are shown.
 import { useEffect, useState } from 'preact/hooks';
-import { admin, client } from './api.js';
+import { admin, backendBase, backendCall, client } from './api.js';
 import { html } from './html.js';
 import { seedOf } from './users.js';
 
@@ -26,21 +29,69 @@ function Sheet({ app, ask, onAnswer }) {
   </div>`;
 }
 
+/** What the backend is sent after each call: its route and body, or why nothing was sent. */
+const EXCHANGES = {
+  login: (r) => (r.code ? { path: '/login', body: { code: r.code } } : undefined),
+  getUserInfo: (r) =>
+    r.encryptedData ? { path: '/userinfo', body: { encryptedData: r.encryptedData, iv: r.iv, rawData: r.rawData, signature: r.signature }, authed: true } : undefined,
+  // The phone code when the base library hands one out (2.21.2+), else the old encrypted payload: /phone takes one.
+  getPhoneNumber: (r) => (r.code ? { path: '/phone', body: { code: r.code }, authed: true } : r.encryptedData ? { path: '/phone', body: { encryptedData: r.encryptedData, iv: r.iv }, authed: true } : undefined),
+};
+
+function BackendAnswer({ b }) {
+  if (b.error) return html`<div class="fail" role="alert">${b.error}</div>`;
+  const token = b.body?.data?.token;
+  return html`<div role="region" aria-label="Backend answer">
+    <div>backend <span class="mono">POST ${b.path}</span>: <span class=${b.status === 200 ? 'ok' : 'fail'}>HTTP ${b.status}</span></div>
+    ${token ? html`<div>token <output class="mono" aria-label="Backend token">${token}</output></div>` : ''}
+    <pre aria-label="Backend body">${JSON.stringify(b.body, null, 1)}</pre>
+  </div>`;
+}
+
+const initialBackend = () => new URLSearchParams(location.search).get('backend') ?? '';
+
 export function Phone({ apps, users, refreshUsers, fail }) {
   const [appid, setAppid] = useState('');
   const [alias, setAlias] = useState('');
   const [result, setResult] = useState(undefined);
   const [sheet, setSheet] = useState(undefined);
+  const [backendText, setBackendText] = useState(initialBackend);
+  // The backend's token for this user of this app at this backend: a new pick starts logged out.
+  const [session, setSession] = useState(undefined);
   const app = appid || apps[0]?.appid || '';
   const mine = users.filter((u) => u.appid === app);
   useEffect(() => {
     if (!mine.some((u) => u.alias === alias)) setAlias(mine[0]?.alias ?? '');
   }, [app, users]);
   const user = mine.find((u) => u.alias === alias);
+  let base;
+  let baseError = '';
+  try {
+    base = backendBase(backendText);
+  } catch (err) {
+    baseError = err.message;
+  }
+  const who = `${base}|${app}|${alias}`;
+  const token = session?.who === who ? session.token : undefined;
 
+  // Sends the call's payload on to the backend, as the mini program would, and returns what to show.
+  const exchange = async (api, r) => {
+    const x = base && EXCHANGES[api]?.(r);
+    if (!x) return undefined;
+    if (x.authed && !token) return { path: x.path, error: `no backend token for ${alias}: tap 登录 first` };
+    try {
+      const b = await backendCall(base, x.path, x.body, x.authed ? token : undefined);
+      if (api === 'login' && b.status === 200 && typeof b.body?.data?.token === 'string') setSession({ who, token: b.body.data.token });
+      return { path: x.path, ...b };
+    } catch (err) {
+      return { path: x.path, error: err.message };
+    }
+  };
   const call = async (api, extra = {}) => {
     const r = await client(api, { user: alias, appid: app, ...extra });
     setResult({ api, r });
+    const backend = await exchange(api, r);
+    if (backend) setResult({ api, r, backend });
     return r;
   };
   // Records the user's answer in their consent policy, then makes the call the sheet stood for.
@@ -65,6 +116,11 @@ export function Phone({ apps, users, refreshUsers, fail }) {
   return html`<section id="phone" class="card phone-card" aria-labelledby="phone-title">
     <h2 id="phone-title">Phone</h2>
     <div class="row-form">
+      <label class="backend-url">Backend URL <input type="url" value=${backendText} onInput=${(e) => setBackendText(e.target.value)} placeholder="http://127.0.0.1:9401 (optional)" spellcheck="false" /></label>
+      ${baseError ? html`<span class="fail" role="alert">${baseError}</span>` : ''}
+      ${base ? html`<span class="dim">${token ? 'logged in at the backend' : 'not logged in at the backend'}</span>` : ''}
+    </div>
+    <div class="row-form">
       ${apps.length > 1 ? html`<label>App <select value=${app} onChange=${(e) => setAppid(e.target.value)}>${apps.map((a) => html`<option value=${a.appid}>${a.appid}</option>`)}</select></label>` : ''}
       <label>User <select value=${alias} onChange=${(e) => setAlias(e.target.value)}>${mine.map((u) => html`<option value=${u.alias}>${u.alias} (${u.nickName})</option>`)}</select></label>
     </div>
@@ -81,6 +137,7 @@ export function Phone({ apps, users, refreshUsers, fail }) {
               ${result.r.code ? html`<div>code <output class="mono" aria-label="Login code">${result.r.code}</output></div>` : ''}
               ${result.r.authSetting ? html`<div class="mono">${JSON.stringify(result.r.authSetting)}</div>` : ''}
               ${result.r.encryptedData || result.r.rawData ? html`<pre aria-label="Payload">${JSON.stringify(result.r, null, 1)}</pre>` : ''}
+              ${result.backend ? html`<${BackendAnswer} b=${result.backend} />` : ''}
             </div>`
           : ''}
       </div>

@@ -1,5 +1,5 @@
-// Users: the list, a form to create one or edit one (POST /__admin/users upserts by openid), and each live
-// session key's expiry (GET /__admin/users/:openid/session-key).
+// Users: the list, a form to create one or edit one (POST /__admin/users upserts by openid), each live session key's
+// age and expiry, and its rotation or lapse on demand (POST /__admin/users/:openid/session-key/rotate | expire).
 import { useEffect, useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { html, relative } from './html.js';
@@ -50,6 +50,16 @@ function UserForm({ editing, apps, onSaved, onCancel, fail }) {
   </form>`;
 }
 
+/** rotate | expire one user's key, then reload the list (which reloads the keys). */
+async function keyAction(u, action, refreshUsers, fail) {
+  try {
+    await admin('POST', `/__admin/users/${encodeURIComponent(u.openid)}/session-key/${action}?${new URLSearchParams({ appid: u.appid })}`);
+  } catch (err) {
+    fail(err);
+  }
+  await refreshUsers();
+}
+
 export function Users({ apps, users, refreshUsers, fail }) {
   const [keys, setKeys] = useState({});
   const [editing, setEditing] = useState(undefined);
@@ -94,7 +104,11 @@ export function Users({ apps, users, refreshUsers, fail }) {
           <td>${u.consent.default}${scopes ? html`<div class="dim">${scopes}</div>` : ''}</td>
           <td>${u.risk ? html`<span class="tag bad">high</span>` : 'no'}</td>
           <td>${live ? html`issued ${relative(key.issuedAt - now)}<div class="dim">expires ${relative(key.expiresAt - now)}</div>` : html`<span class="dim">none</span>`}</td>
-          <td><button onClick=${() => setEditing(u)} aria-label=${`Edit ${u.alias}`}>Edit</button></td>
+          <td class="actions">
+            <button onClick=${() => setEditing(u)} aria-label=${`Edit ${u.alias}`}>Edit</button>
+            <button onClick=${() => keyAction(u, 'rotate', refreshUsers, fail)} aria-label=${`Rotate ${u.alias}'s key`}>Rotate</button>
+            <button onClick=${() => keyAction(u, 'expire', refreshUsers, fail)} disabled=${!live} aria-label=${`Expire ${u.alias}'s key`}>Expire</button>
+          </td>
         </tr>`;
       })}</tbody>
     </table></div>

@@ -33,6 +33,12 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--headers-timeout <ms>', 'request headers must arrive within this (env WXLOGIN_HEADERS_TIMEOUT_MS; default: 10000)')
     .option('--keep-alive-timeout <ms>', 'an idle keep-alive connection closes after this (env WXLOGIN_KEEP_ALIVE_TIMEOUT_MS; default: 5000)')
     .option('--max-connections <n>', 'open connections at most (env WXLOGIN_MAX_CONNECTIONS; default: 1024)')
+    .option(
+      '--cors-origin <origin>',
+      'let pages on this origin call the backend from a browser (CORS), e.g. http://127.0.0.1:9400; repeatable (env WXLOGIN_CORS_ORIGINS, comma-separated; default: none, no CORS headers)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent; JSON lines on stderr (env WXLOGIN_LOG_LEVEL; default: info)')
     .addHelpText(
       'after',

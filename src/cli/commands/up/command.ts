@@ -7,6 +7,7 @@ import { BACKEND_PORT, BACKEND_URL, DATA_DIR, HOST, MOCK_PORT, MOCK_URL, STORE_F
 import { portArg, toIntAtLeast } from '../../flags.js';
 import { printResult } from '../../output.js';
 import type { UpOptions } from './run.js';
+import { parseCorsOrigin } from '../../../backend/index.js';
 
 /** The backend's own bounds for --rate-limit (src/backend/config.ts), with its wording. */
 const RATE_LIMIT_MAX = 1_000_000;
@@ -15,6 +16,15 @@ function rateLimitArg(text: string): number {
   if (n === undefined) throw new InvalidArgumentError(`--rate-limit must be a whole number, got "${text}"`);
   if (n > RATE_LIMIT_MAX) throw new InvalidArgumentError(`--rate-limit must be between 0 and ${RATE_LIMIT_MAX}, got ${n}`);
   return n;
+}
+
+/** --cors-origin, repeatable: each value checked as the backend would (src/backend/cors.ts). */
+function corsOriginArg(text: string, previous: string[] = []): string[] {
+  try {
+    return [...previous, parseCorsOrigin(text)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 export default function register(program: Command, getCtx: () => CliContext): void {
@@ -29,6 +39,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--seed <seed>', "the mock's seed: reproducible users, codes and keys")
     .option('--quirks', "the mock rotates WeChat's disputed wire forms answer by answer (see wxlogin mock --help)")
     .option('--rate-limit <n>', "the backend's logins per minute per client, 0 = off, as wxlogin backend takes it (default: 60)", rateLimitArg)
+    .option('--cors-origin <origin>', "another origin whose pages may call the backend from a browser; repeatable (the mock's own origin, for its dashboard, is always allowed)", corsOriginArg)
     .addHelpText(
       'after',
       `

@@ -8,7 +8,7 @@ export const upFormat: Format<UpResult> = {
     stdout: [
       `${c.green('✔')} mock WeChat        ${c.bold(r.mock)}   ${c.dim(`app ${r.appid}`)}`,
       `${c.green('✔')} reference backend  ${c.bold(r.backend)}   ${c.dim(`store ${r.store}`)}`,
-      `${c.green('✔')} dashboard          ${c.bold(`${r.mock}/__ui/`)}`,
+      `${c.green('✔')} dashboard          ${c.bold(r.dashboard)}`,
       c.dim(`  logins per minute per client: ${r.rateLimit === 0 ? 'no limit' : `${r.rateLimit} (--rate-limit; 0 = off)`}`),
       '',
       c.dim('Try it (in another terminal):'),

@@ -19,12 +19,16 @@ export interface UpOptions {
   quirks?: boolean;
   /** The backend's logins per minute per client address; 0 = off; the backend's default (60) when left out. */
   rateLimit?: number;
+  /** Origins, besides the mock's own, whose pages may call the backend from a browser (CORS). */
+  corsOrigin?: string[];
 }
 
 export interface UpResult {
   ok: true;
   mock: string;
   backend: string;
+  /** The mock's dashboard, its phone pointed at the backend (`?backend=`). */
+  dashboard: string;
   appid: string;
   secret: string;
   /** As shown: a Redis password in the store URI is hidden. */
@@ -53,6 +57,9 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
       dataDir,
       seed: o.seed,
       quirks: o.quirks,
+      // The dashboard's phone exchanges its codes at the backend: its origin (the mock's) may call it.
+      allowMockOrigin: true,
+      ...(o.corsOrigin?.length ? { corsOrigins: o.corsOrigin } : {}),
       ...(o.rateLimit === undefined ? {} : { backend: { loginRateLimitPerMinute: o.rateLimit } }),
     });
   } catch (err) {
@@ -63,7 +70,12 @@ export async function up(o: UpOptions): Promise<{ result: UpResult; stack: Stack
     throw err;
   }
   return {
-    result: { ok: true, mock: stack.mockUrl, backend: stack.backendUrl, appid: stack.app.appid, secret: stack.app.secret, store: redactUri(store), dataDir, rateLimit: o.rateLimit ?? BACKEND_DEFAULTS.loginRateLimitPerMinute },
+    result: { ok: true, mock: stack.mockUrl, backend: stack.backendUrl, dashboard: dashboardUrl(stack.mockUrl, stack.backendUrl), appid: stack.app.appid, secret: stack.app.secret, store: redactUri(store), dataDir, rateLimit: o.rateLimit ?? BACKEND_DEFAULTS.loginRateLimitPerMinute },
     stack,
   };
+}
+
+/** The dashboard's address with the backend prefilled in its phone. */
+export function dashboardUrl(mockUrl: string, backendUrl: string): string {
+  return `${mockUrl}/__ui/?${new URLSearchParams({ backend: backendUrl })}`;
 }

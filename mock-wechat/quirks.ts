@@ -1,9 +1,10 @@
 // Where WeChat's captures and its docs disagree on the wire form of an answer, every variant seen is listed here, with
-// where it applies and where it was seen. With `quirks: "off"` (the default) the mock writes variants[0] of each
-// quirk (countryCode follows the `countryCodeType` setting); with `quirks: "rotate"` each server-API answer takes the
-// next variant of every quirk that applies to it, so a backend meets them all. Rotation deals each quirk's variants
-// from a shuffled deck drawn from the seeded stream `quirks:<name>`: a quirk with V variants shows every one of them
-// in each run of V answers it applies to, and the same seed deals the same sequence.
+// where it applies and where it was seen. With `quirks: "off"` (the default) the mock writes each quirk's default: the
+// most recent evidence, per endpoint where the evidence differs (`defaultFor`; countryCode follows the
+// `countryCodeType` setting); with `quirks: "rotate"` each server-API answer takes the next variant of every quirk
+// that applies to it, so a backend meets them all. Rotation deals each quirk's variants from a shuffled deck drawn
+// from the seeded stream `quirks:<name>`: a quirk with V variants shows every one of them in each run of V answers it
+// applies to, and the same seed deals the same sequence.
 import type { MockRandom, RandomStream } from './random.js';
 import { SERVER_ENDPOINTS, type ServerEndpoint } from './server-api/endpoints.js';
 
@@ -15,46 +16,79 @@ interface QuirkDef {
   readonly endpoints: readonly ServerEndpoint[];
   /** Which answers it touches: successes, WeChat errors (errcode bodies), or both. */
   readonly answers: 'success' | 'error' | 'all';
+  /** The variant `quirks: "off"` writes: the most recent evidence. */
+  readonly default: string;
+  /** Endpoints whose most recent evidence is another variant. */
+  readonly defaultFor?: Partial<Record<ServerEndpoint, string>>;
 }
 
 const ALL: readonly ServerEndpoint[] = SERVER_ENDPOINTS;
 
 export const QUIRKS = {
-  // The media type of jscode2session answers. json: what an API answering JSON says, and the mock's default.
-  // textPlain: a 2024 capture of a jscode2session error reply, status 200, `Content-Type: text/plain`
-  // (https://developers.weixin.qq.com/community/develop/doc/oCJUsw_WGtOtpmsDhuVbkjyF2OCI).
-  contentType: { variants: ['json', 'textPlain'], endpoints: ['/sns/jscode2session'], answers: 'all' },
+  // The media type of jscode2session answers. json: what an API answering JSON says. textPlain: the most recent
+  // capture of a jscode2session answer (2024-08-22, an error, status 200, `Content-Type: text/plain`,
+  // https://developers.weixin.qq.com/community/develop/doc/oCJUsw_WGtOtpmsDhuVbkjyF2OCI), so the default; no
+  // capture shows a jscode2session answer labelled JSON.
+  contentType: { variants: ['json', 'textPlain'], endpoints: ['/sns/jscode2session'], answers: 'all', default: 'textPlain' },
   // The parameter of an application/json label. charsetUtf8: `application/json; charset=utf-8` (RFC 8259's form,
-  // the mock's default). encodingUtf8: `application/json; encoding=utf-8`, a 2017 capture of cgi-bin/token
-  // (https://developers.weixin.qq.com/community/develop/doc/oCJUswzfw2gpeZutwxAhV6LNKVjc).
-  charset: { variants: ['charsetUtf8', 'encodingUtf8'], endpoints: ALL, answers: 'all' },
+  // the default where no capture shows a label). encodingUtf8: `application/json; encoding=utf-8`, the one capture of
+  // cgi-bin/token's label (2017, https://developers.weixin.qq.com/community/develop/doc/oCJUswzfw2gpeZutwxAhV6LNKVjc),
+  // so cgi-bin/token's default.
+  charset: {
+    variants: ['charsetUtf8', 'encodingUtf8'],
+    endpoints: ALL,
+    answers: 'all',
+    default: 'charsetUtf8',
+    defaultFor: { '/cgi-bin/token': 'encodingUtf8' },
+  },
   // jscode2session's lifetime field. noExpiresIn: the current doc and today's captures carry session_key and openid
-  // only (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html).
+  // only (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html), the default.
   // legacyExpiresIn: early answers added `"expires_in":7200` (wechatpy's fixture tests/fixtures/sns_jscode2session.json).
-  expiresIn: { variants: ['noExpiresIn', 'legacyExpiresIn'], endpoints: ['/sns/jscode2session'], answers: 'success' },
+  expiresIn: {
+    variants: ['noExpiresIn', 'legacyExpiresIn'],
+    endpoints: ['/sns/jscode2session'],
+    answers: 'success',
+    default: 'noExpiresIn',
+  },
   // phone_info.countryCode. countryCodeString: the doc's field table, the Go and Java SDK types, the old encrypted
   // payload ("86"). countryCodeNumber: the doc's example (`"countryCode":86`) and wechatpy's fixture
-  // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html).
+  // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html). The
+  // current page shows both, so no evidence is newer: with quirks off the `countryCodeType` setting decides
+  // (default "string"); `default` here is that setting's default.
   countryCode: {
     variants: ['countryCodeString', 'countryCodeNumber'],
     endpoints: ['/wxa/business/getuserphonenumber'],
     answers: 'success',
+    default: 'countryCodeString',
   },
-  // The request-trace suffix of errmsg. rid: ` rid: 6166f719-6cb5d09c-633ab469` (since about 2020, e.g. `appid
-  // missing rid: 608d5716-…`). ridComma: `, rid: …` (`code been used, rid: 6166f719-…`). hints: `, hints: [ req_id:
-  // qkacgByWf-jJsoNA ]` (about 2017–2020, blog https://blog.csdn.net/LYT_XLS/article/details/116333475). hintRid:
-  // ` hint: [WiEBWV0sf-Te2URA] rid: …` (getuserphonenumber, `invalid code hint: […] rid: 66165fe0-…`, blog
-  // https://blog.csdn.net/wuyuhang0803/article/details/126106102).
-  errmsgSuffix: { variants: ['rid', 'ridComma', 'hints', 'hintRid'], endpoints: ALL, answers: 'error' },
+  // The request-trace suffix of errmsg. rid: ` rid: 6166f719-6cb5d09c-633ab469` (since about 2020), the default: the
+  // newest samples of cgi-bin/token (`reach max api daily quota limit, … rid: 6513aa28-…`, 2023, community
+  // 00024831d907583f476096a6461c00), stable_token (`appid missing rid: 65107638-…`, 2023, community
+  // 000408503c44689e1960093436fc00), checksession (`invalid signature rid: 6552e3da-…`, 2023), getpaidunionid
+  // (`invalid trade rid: 64e48286-…`, 2023) and getpluginopenpid (`get no data rid: 637a0002-…`, 2022).
+  // ridComma: `, rid: …`: jscode2session's newest samples (`invalid code, rid: 66c69111-…`, 2024-08, community
+  // oCJUsw_WGtOtpmsDhuVbkjyF2OCI; `invalid appsecret, rid: 66b5fb8f-…`, 2024-08), so its default. hints: `, hints:
+  // [ req_id: qkacgByWf-jJsoNA ]` (about 2017–2020, blog https://blog.csdn.net/LYT_XLS/article/details/116333475).
+  // hintRid: ` hint: [WiEBWV0sf-Te2URA] rid: …`: getuserphonenumber's newest sample (`invalid code hint: […] rid:
+  // 66165fe0-…`, 2024-04, blog https://blog.csdn.net/wuyuhang0803/article/details/126106102), so its default.
+  errmsgSuffix: {
+    variants: ['rid', 'ridComma', 'hints', 'hintRid'],
+    endpoints: ALL,
+    answers: 'error',
+    default: 'rid',
+    defaultFor: { '/sns/jscode2session': 'ridComma', '/wxa/business/getuserphonenumber': 'hintRid' },
+  },
   // The order of keys in a success answer. keysCaptured: jscode2session `{"session_key","openid"}` as captured (and in
-  // wechatpy's fixture); errcode/errmsg first as in the wxa docs' examples. keysReordered: jscode2session in the doc
-  // table's order (openid, session_key, unionid); errcode/errmsg after the data, as getPaidUnionid's doc example
-  // writes it (`{"unionid":"…","errcode":0,"errmsg":"ok"}`,
+  // wechatpy's fixture); errcode/errmsg first as in the wxa docs' examples: the wire evidence, so the default.
+  // keysReordered: jscode2session in the doc table's order (openid, session_key, unionid: a field list, not a wire
+  // sample); errcode/errmsg after the data, as getPaidUnionid's doc example writes it
+  // (`{"unionid":"…","errcode":0,"errmsg":"ok"}`,
   // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/basic-info/getPaidUnionid.html).
   keyOrder: {
     variants: ['keysCaptured', 'keysReordered'],
     endpoints: ['/sns/jscode2session', '/wxa/resetusersessionkey', '/wxa/business/getuserphonenumber'],
     answers: 'success',
+    default: 'keysCaptured',
   },
 } as const satisfies Record<string, QuirkDef>;
 
@@ -126,6 +160,26 @@ export function createQuirkDealer(random: () => MockRandom) {
 
 export type QuirkDealer = ReturnType<typeof createQuirkDealer>;
 
+/** The default of one quirk on one endpoint: the most recent evidence (`defaultFor`, else `default`). */
+export function quirkDefault<N extends QuirkName>(name: N, endpoint: string): QuirkVariant<N> {
+  const q: QuirkDef = QUIRKS[name];
+  return (q.defaultFor?.[endpoint as ServerEndpoint] ?? q.default) as QuirkVariant<N>;
+}
+
+/**
+ * The variants an answer gets with quirks off: each applying quirk's default, except countryCode (the
+ * `countryCodeType` setting decides) and charset on a text/plain answer.
+ */
+export function defaultPicks(endpoint: string, outcome: 'success' | 'error'): QuirkPicks {
+  const picks: QuirkPicks = {};
+  for (const name of QUIRK_NAMES) {
+    if (name === 'countryCode' || !applies(QUIRKS[name], endpoint, outcome)) continue;
+    if (name === 'charset' && picks.contentType === 'textPlain') continue;
+    (picks as Record<string, string>)[name] = quirkDefault(name, endpoint);
+  }
+  return picks;
+}
+
 /** The variants named in the journal, in catalogue order. */
 export const pickedVariants = (p: QuirkPicks): string[] => QUIRK_NAMES.flatMap((n) => (p[n] === undefined ? [] : [p[n]!]));
 
@@ -147,9 +201,13 @@ export function quirkContentType(p: QuirkPicks): string {
   return p.charset === 'encodingUtf8' ? 'application/json; encoding=utf-8' : 'application/json; charset=utf-8';
 }
 
-/** An answer as quirks mode sends it: its text, its label, and the variants it has (for the journal). */
-export function quirkWire(endpoint: string, body: object, schema: object, p: QuirkPicks) {
-  return { text: quirkJson(endpoint, body, schema, p), contentType: quirkContentType(p), quirks: pickedVariants(p) };
+/**
+ * An answer as the server API sends it: its text, its label, and (`journalled`, rotate mode) the variants it has for
+ * the journal. With quirks off the defaults are the mock's plain answer, so the journal names none.
+ */
+export function quirkWire(endpoint: string, body: object, schema: object, p: QuirkPicks, journalled = true) {
+  const text = quirkJson(endpoint, body, schema, p);
+  return { text, contentType: quirkContentType(p), ...(journalled ? { quirks: pickedVariants(p) } : {}) };
 }
 
 interface ObjectSchema {

@@ -72,7 +72,8 @@ export function createState(opts: MockOptions) {
   // The modules a snapshot holds, restored in this order (users before the codes that name them). A new module with
   // data worth keeping across a restart gives itself snapshot()/restore() (see state/snapshot.ts) and joins here.
   const snapshots = createStateSnapshot({
-    parts: { clock, random: rng, users, codes, tokens },
+    // app-policy.ts holds none: an app's policy is its config, fixed at build.
+    parts: { clock, random: rng, users, codes, tokens, payments, pluginCodes, encryptedMsgs, rids, phoneUsage },
     required: ['users'],
     appConfigs,
     options,

@@ -20,8 +20,8 @@ export interface RouteTag {
 export interface WireAnswer {
   text: string;
   contentType: string;
-  /** The quirk variants it has, for the journal. */
-  quirks: string[];
+  /** The quirk variants it has, for the journal (rotate mode only). */
+  quirks?: string[];
 }
 
 /** Per-request scratch, kept off fastify's types: the answer (for the journal), the fault that hit, the user. */
@@ -78,14 +78,15 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
 
   /**
    * Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). With
-   * `wire` (quirks mode) the text goes out as written, as a Buffer: fastify's serializer would put the keys back in
-   * the schema's order, and a string labelled JSON would get `; charset=utf-8` appended to an `encoding=utf-8` label.
+   * `wire` (every server-API answer: its quirks' defaults or rotated variants) the text goes out as written, as a
+   * Buffer: fastify's serializer would put the keys back in the schema's order, and a string labelled JSON would get
+   * `; charset=utf-8` appended to an `encoding=utf-8` label.
    */
   function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200, wire?: WireAnswer): FastifyReply {
     note(request, body);
     const textPlain = (request as Req)[FAULT] === 'textPlain';
     if (wire) {
-      (request as Req)[QUIRKS] = wire.quirks;
+      if (wire.quirks !== undefined) (request as Req)[QUIRKS] = wire.quirks;
       return reply
         .code(status)
         .header('content-type', textPlain ? 'text/plain' : wire.contentType)

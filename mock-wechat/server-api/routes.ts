@@ -1,12 +1,13 @@
 // The server API's face: what a backend calls, answered the way api.weixin.qq.com answers. Handlers return the
 // success body or throw a WeChatError; the one error handler here writes every failure as {errcode, errmsg + rid}
 // with HTTP 200. Parameters come from the query string only, except stable_token and getuserphonenumber, which read
-// a JSON body. With `quirks: "rotate"` each answer takes the next variant of every quirk that applies to it
-// (quirks.ts) and is written as text here rather than by the schema's serializer.
+// a JSON body. Each answer takes, of every quirk that applies to it (quirks.ts), the default (the most recent evidence,
+// `quirks: "off"`) or the next variant (`quirks: "rotate"`), and is written as text here rather than by the schema's
+// serializer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WeChatError } from '../errors.js';
 import type { Instrument } from '../http/instrument.js';
-import { createQuirkDealer, quirkBody, quirkWire } from '../quirks.js';
+import { createQuirkDealer, defaultPicks, quirkBody, quirkWire } from '../quirks.js';
 import type { MockState } from '../state.js';
 import { getAccessToken, getStableAccessToken } from './access-token.js';
 import { code2Session } from './code2session.js';
@@ -47,14 +48,18 @@ export function registerServerApi(
   const dealer = state.options.quirks === 'rotate' ? createQuirkDealer(state.random) : undefined;
   const schemaOf = new Map<string, object>(ROUTES.map(([url, , response]) => [url, response[200]]));
 
-  /** An errcode answer: as always, or (rotate) with the next errmsg suffix, content type and charset label. */
+  /** The variants an answer gets: the defaults (off) or the next of each (rotate, named in the journal). */
+  const picksFor = (endpoint: string, outcome: 'success' | 'error') =>
+    dealer ? dealer.deal(endpoint, outcome) : defaultPicks(endpoint, outcome);
+
+  /** An errcode answer with its endpoint's errmsg suffix, content type and charset label. */
   function fail(request: FastifyRequest, reply: FastifyReply, errcode: number, text?: string): FastifyReply {
     const endpoint = request.routeOptions.url ?? '';
     const schema = schemaOf.get(endpoint);
-    if (!dealer || !schema) return http.answer(request, reply, errorBody(errcode, text));
-    const picks = dealer.deal(endpoint, 'error');
+    if (!schema) return http.answer(request, reply, errorBody(errcode, text));
+    const picks = picksFor(endpoint, 'error');
     const body = errorBody(errcode, text, picks.errmsgSuffix);
-    return http.answer(request, reply, body, 200, quirkWire(endpoint, body, schema, picks));
+    return http.answer(request, reply, body, 200, quirkWire(endpoint, body, schema, picks, dealer !== undefined));
   }
 
   app.register(async (srv) => {
@@ -81,10 +86,9 @@ export function registerServerApi(
           const raw = typeof request.body === 'string' ? request.body : undefined;
           const concern = (openid: string) => http.concern(request, openid);
           const body = handle(state, { method: request.method, query: request.query as Query, raw, concern });
-          if (!dealer) return http.answer(request, reply, body);
-          const picks = dealer.deal(url, 'success');
+          const picks = picksFor(url, 'success');
           const quirked = quirkBody(body, picks);
-          return http.answer(request, reply, quirked, 200, quirkWire(url, quirked, response[200], picks));
+          return http.answer(request, reply, quirked, 200, quirkWire(url, quirked, response[200], picks, dealer !== undefined));
         },
       });
     }

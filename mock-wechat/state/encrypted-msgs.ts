@@ -5,7 +5,9 @@
 // encryptedData string or its decoded bytes. `encryptedMsgHash` chooses: "base64" (default: the string the backend
 // receives from the mini program, hashed as it is) or "bytes" (the decoded ciphertext).
 import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
 
 export const ENCRYPTED_MSG_TTL_MS = 3 * 86_400_000;
 /** Keep at most this many; the oldest go first. */
@@ -35,6 +37,19 @@ export function encryptedMsgHash(encryptedData: string, mode: EncryptedMsgHash):
   const input = mode === 'bytes' ? Buffer.from(encryptedData, 'base64') : Buffer.from(encryptedData, 'utf8');
   return createHash('sha256').update(input).digest('hex');
 }
+
+const EncryptedMsgsPart = Type.Object(
+  {
+    issued: Type.Array(
+      Type.Object(
+        { hash: Type.String({ pattern: '^[0-9a-f]{64}$' }), appid: Type.String(), createdAt: Type.Integer() },
+        { additionalProperties: false },
+      ),
+      { maxItems: ENCRYPTED_MSG_CAP },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function createEncryptedMsgs(mode: EncryptedMsgHash, now: () => number) {
   let issued = new Map<string, EncryptedMsgRecord>();
@@ -68,6 +83,29 @@ export function createEncryptedMsgs(mode: EncryptedMsgHash, now: () => number) {
     lookupEncrypted,
     resetEncrypted(): void {
       issued = new Map();
+    },
+    /**
+     * The data issued less than 3 days ago, hashed under this mock's `encryptedMsgHash` (a mock restored with the
+     * other setting would not find them: the setting is the build's, as the snapshot's settings are).
+     */
+    snapshot() {
+      const t = now();
+      return { issued: [...issued].filter(([, r]) => r.createdAt + ENCRYPTED_MSG_TTL_MS > t).map(([hash, r]) => ({ hash, ...r })) };
+    },
+    restore(part: unknown, path: string, ctx: RestoreContext) {
+      const p = checkPart(EncryptedMsgsPart, part, path);
+      const seen = new Set<string>();
+      p.issued.forEach((r, i) => {
+        const at = `${path}.issued[${i}]`;
+        if (seen.has(r.hash)) throw badField(`${at}.hash`, 'appears twice');
+        seen.add(r.hash);
+        if (!ctx.hasApp(r.appid)) throw badField(`${at}.appid`, `${r.appid} is not an app of this mock`);
+      });
+      // Oldest first, which pruning at register relies on.
+      const list = [...p.issued].sort((a, b) => a.createdAt - b.createdAt);
+      return () => {
+        issued = new Map(list.map(({ hash, ...r }) => [hash, r]));
+      };
     },
   };
 }

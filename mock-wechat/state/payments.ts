@@ -1,8 +1,10 @@
 // Payments the admin API records (a stand-in for WeChat Pay), read by getPaidUnionid: the payer's unionid is given
 // only within 5 minutes of the payment
 // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/basic-info/getPaidUnionid.html).
+import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
 import type { MockRandom } from '../random.js';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
 
 export const PAID_UNIONID_WINDOW_MS = 300_000;
 /** Keep at most this many payments; the oldest go first (they are long past the 5-minute window). */
@@ -29,6 +31,20 @@ export interface PaymentSeed {
 }
 
 const ID_RE = /^[A-Za-z0-9_\-|*@]{1,64}$/;
+const Id = Type.String({ pattern: ID_RE.source });
+
+const PaymentsPart = Type.Object(
+  {
+    payments: Type.Array(
+      Type.Object(
+        { appid: Type.String(), openid: Type.String(), transaction_id: Id, mch_id: Id, out_trade_no: Id, paidAt: Type.Integer() },
+        { additionalProperties: false },
+      ),
+      { maxItems: PAYMENT_CAP },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function createPayments(now: () => number, random: () => MockRandom) {
   let byTransaction = new Map<string, PaymentRecord>();
@@ -72,6 +88,34 @@ export function createPayments(now: () => number, random: () => MockRandom) {
     return undefined;
   }
 
+  /**
+   * Every payment recorded (at most 10,000): getPaidUnionid tells a payment past its 5-minute window from one never
+   * made, so an old one is still worth keeping across a restart.
+   */
+  function snapshot() {
+    return { payments: [...byTransaction.values()].map((p) => ({ ...p })) };
+  }
+
+  function restore(part: unknown, path: string, ctx: RestoreContext) {
+    const p = checkPart(PaymentsPart, part, path);
+    const txs = new Set<string>();
+    const trades = new Set<string>();
+    p.payments.forEach((x, i) => {
+      const at = `${path}.payments[${i}]`;
+      if (txs.has(x.transaction_id)) throw badField(`${at}.transaction_id`, 'appears twice');
+      if (trades.has(`${x.mch_id}\0${x.out_trade_no}`)) throw badField(`${at}.out_trade_no`, `appears twice for mch_id ${x.mch_id}`);
+      txs.add(x.transaction_id);
+      trades.add(`${x.mch_id}\0${x.out_trade_no}`);
+      if (!ctx.hasUser(x.appid, x.openid)) throw badField(at, `belongs to user ${x.openid} of app ${x.appid}, whom the snapshot does not hold`);
+    });
+    // Oldest first, which the cap's eviction relies on.
+    const list = [...p.payments].sort((a, b) => a.paidAt - b.paidAt);
+    return () => {
+      byTransaction = new Map(list.map((x) => [x.transaction_id, { ...x }]));
+      byTradeNo = new Map([...byTransaction.values()].map((x) => [`${x.mch_id}\0${x.out_trade_no}`, x]));
+    };
+  }
+
   return {
     recordPayment,
     findPayment,
@@ -79,5 +123,7 @@ export function createPayments(now: () => number, random: () => MockRandom) {
       byTransaction = new Map();
       byTradeNo = new Map();
     },
+    snapshot,
+    restore,
   };
 }

@@ -2,8 +2,20 @@
 // (getPhoneNumber) and of the real-time one (getRealtimePhoneNumber) counts against the app's quota, and the calls
 // refused once it is spent are counted too
 // (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/getPhoneNumber.html, "收费").
+import { Type } from '@sinclair/typebox';
+import { badField, checkPart, type RestoreContext } from './snapshot.js';
 
 export type PhoneKind = 'quick' | 'realtime';
+
+const Count = Type.Integer({ minimum: 0 });
+const PhoneUsagePart = Type.Object(
+  {
+    apps: Type.Array(
+      Type.Object({ appid: Type.String(), quick: Count, realtime: Count, refusedNoQuota: Count }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export interface PhoneUsage {
   appid: string;
@@ -49,6 +61,23 @@ export function createPhoneUsage() {
     },
     reset(): void {
       counts = new Map();
+    },
+    /** The counts per app: a quota spent before a restart stays spent after it. */
+    snapshot() {
+      return { apps: [...counts].map(([appid, c]) => ({ appid, ...c })) };
+    },
+    restore(part: unknown, path: string, ctx: RestoreContext) {
+      const p = checkPart(PhoneUsagePart, part, path);
+      const seen = new Set<string>();
+      p.apps.forEach((a, i) => {
+        const at = `${path}.apps[${i}].appid`;
+        if (seen.has(a.appid)) throw badField(at, 'appears twice');
+        seen.add(a.appid);
+        if (!ctx.hasApp(a.appid)) throw badField(at, `${a.appid} is not an app of this mock`);
+      });
+      return () => {
+        counts = new Map(p.apps.map(({ appid, ...c }) => [appid, { ...c }]));
+      };
     },
   };
 }

@@ -9,6 +9,13 @@ import { findArray, findProfile, findString, obj } from './answer.js';
 import { loginOnce } from './login.js';
 import type { MockClient, MockUserView, WxResult } from './mock-client.js';
 
+/** The fault of the lost-answer step: WeChat processes the exchange (the code is used), then the answer dies. */
+export const LOST_ANSWER_FAULT = { endpoint: '/sns/jscode2session', kind: 'drop', when: 'after', times: 1 } as const;
+
+// A stack trace in an answer: a Node/V8 frame with a file position, a Python traceback, a Java frame, a Go panic.
+// (The audit's secrets checks know more frameworks; the flow only has to tell a clean envelope from a crash.)
+const STACK_TRACE = /\bat (?:async )?(?:\S+ )?\(?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^\s()"']*:\d+:\d+|Traceback \(most recent call last\)|\bat (?:[\w$]+\.)+[\w$<>]+\([\w$]+\.java:\d+\)|goroutine \d+ \[running\]/;
+
 export const STEP_STATUS = { ok: 'ok', failed: 'failed', skipped: 'skipped' } as const;
 export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
 
@@ -230,6 +237,55 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
     if (!mockUser) throw new Skip(`the backend answered openid ${openid}, but the mock did not tell the user's (admin API unavailable): not compared`);
     if (openid !== mockUser.openid) throw new Fail(`openid ${openid} ≠ mock user ${mockUser.openid}`);
     return `openid ${openid}`;
+  });
+
+  // WeChat's answer can die on the way back after WeChat used the code: a backend that retries the exchange gets 40163
+  // (code been used), so the user has to wx.login again. The backend must say so cleanly, and then let a fresh code in
+  // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html, errcode 40163).
+  await step('lostAnswer', 'lost answer: WeChat used the code and the answer was lost', async () => {
+    skipNoToken();
+    // An older mock (no faults after processing) or an admin token the flow does not hold refuses the fault.
+    let added: string;
+    try {
+      added = await mock.addFault({ ...LOST_ANSWER_FAULT });
+    } catch (err) {
+      throw new Skip(`the mock refused the fault (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (!added) throw new Skip('the mock has no fault API (/__admin/faults answered 404)');
+    let lost: Awaited<ReturnType<typeof loginOnce>>;
+    try {
+      lost = await loginOnce(mock, backend, user);
+    } finally {
+      // Times 1, but a backend that never asked WeChat would leave it armed for the next login.
+      await mock.clearFaults().catch(() => undefined);
+    }
+    if (!lost.result) throw new Fail(lost.failure === 'refused' ? `mock answered ${lost.wx.errMsg}` : 'mock login answered no code');
+    watch('lostAnswer', lost.result.text);
+    const r = lost.result;
+    if (lost.ok) {
+      throw new Fail(
+        `the backend answered a token (HTTP ${r.status}), but WeChat's answer for that code was lost and the code is used: ` +
+          'it cannot have had the session',
+      );
+    }
+    if (lost.failure === 'no_token') throw new Fail(`the backend answered success without a token (HTTP ${r.status})`);
+    if (lost.failure === 'no_login_route') throw new Fail(`the backend's ${backend.contract.paths.login} answered HTTP 404 this time`);
+    const stack = STACK_TRACE.exec(r.text);
+    if (stack) throw new Fail(`the refusal carries a stack trace: ${stack[0].slice(0, 80)}`);
+    if (r.status >= 500 && !(r.json !== null && typeof r.json === 'object')) {
+      throw new Fail(`HTTP ${r.status} without a JSON envelope: ${r.text.replace(/\s+/g, ' ').slice(0, 80)}`);
+    }
+    const refusal = describeFailure(r);
+    const again = await loginOnce(mock, backend, user);
+    if (again.result) watch('lostAnswer', again.result.text);
+    await learnKey();
+    if (!again.ok) {
+      if (!again.result) throw new Fail(`refused cleanly (${refusal}), but then the mock answered ${again.wx.errMsg}`);
+      throw new Fail(`refused cleanly (${refusal}), but a login with a fresh code then got no token: ${describeFailure(again.result)}`);
+    }
+    // The newest session is the one logout revokes.
+    token = again.token;
+    return `a fresh code logged in after a clean refusal: ${refusal}`;
   });
 
   let loggedOut = false;

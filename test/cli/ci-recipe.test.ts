@@ -52,7 +52,7 @@ describe("the README's CI recipe", () => {
 
   it('passes the journey and the load run, writes the audit scorecard, and exits 0', () => {
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/PASS 12 steps: 5 ok, 0 failed, 7 skipped/);
+    expect(out.stdout).toMatch(/PASS 13 steps: 6 ok, 0 failed, 7 skipped/);
     expect(out.stdout).toMatch(/PASS 200 users/);
     expect(out.stdout).toMatch(/wxlogin audit · backend http:\/\/127\.0\.0\.1:\d+\/api \(seed contract\)/);
     const xml = join(dir, 'wxlogin-audit.xml');

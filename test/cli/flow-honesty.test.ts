@@ -2,8 +2,8 @@
 // columns (flow/format.ts); plain progress lines without a terminal (src/cli/progress.ts); a load run stopped by its
 // signal reports what finished (src/client/load.ts). Real mock and backend on port 0.
 import { PassThrough } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import { Agent } from 'undici';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import { buildMockWechat } from '../../mock-wechat/index.js';
@@ -89,6 +89,72 @@ describe('flow: a check that examined nothing is skipped, not passed', () => {
   it('authorize with no scope to ask for is skipped', async () => {
     const r = await runFlow({ ...clients(open), user: 'no-scopes', scopes: [] });
     expect(byName(r.steps).authorize).toMatchObject({ status: 'skipped', detail: 'no scope to ask for' });
+  });
+});
+
+/**
+ * A backend whose login asks WeChat and, when that fails, still answers: a token anyway (`failOpen`) or the crash
+ * with its stack (`stack`), as careless backends do.
+ */
+async function carelessBackend(mockUrl: string, mode: 'failOpen' | 'stack'): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false });
+  let n = 0;
+  app.post('/login', async (req, reply) => {
+    const { code } = (req.body ?? {}) as { code?: string };
+    const q = new URLSearchParams({ appid: APPID, secret: SECRET, js_code: String(code), grant_type: 'authorization_code' });
+    try {
+      const res = await request(`${mockUrl}/sns/jscode2session?${q}`);
+      const body = (await res.body.json()) as { openid?: string };
+      if (!body.openid) throw new Error('no openid');
+    } catch (err) {
+      if (mode === 'stack') return reply.code(500).type('text/plain').send(`Internal Server Error\n${(err as Error).stack}`);
+    }
+    return { code: 200, msg: 'ok', data: { token: `careless-token-${++n}` } };
+  });
+  return { app, url: (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/\/$/, '') };
+}
+
+describe('flow: the lost answer (WeChat used the code, its answer was lost)', () => {
+  it('passes when the backend refuses cleanly and a fresh code then logs in; the fault hit after processing and is gone', async () => {
+    const r = await runFlow({ ...clients(open), user: 'lost-answer' });
+    const s = byName(r.steps);
+    expect(s.lostAnswer).toMatchObject({ status: 'ok', title: 'lost answer: WeChat used the code and the answer was lost' });
+    expect(s.lostAnswer!.detail).toMatch(/^a fresh code logged in after a clean refusal: HTTP 4\d\d/);
+    // The step sits between me and logout, and logout revokes the newest token.
+    const names = r.steps.map((x) => x.name);
+    expect(names.indexOf('lostAnswer')).toBe(names.indexOf('logout') - 1);
+    expect(s.revoked!.status).toBe('ok');
+    const dropped = open.mock.control.journal({ endpoint: '/sns/jscode2session', limit: 1000 }).filter((e) => e.faultWhen === 'after');
+    expect(dropped.length).toBeGreaterThanOrEqual(1);
+    expect(dropped[0]).toMatchObject({ fault: 'drop' });
+    expect((await open.mock.app.inject('/__admin/faults')).json().faults).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('is skipped, not failed, when the mock refuses the fault (admin API guarded)', async () => {
+    const r = await runFlow({ ...clients(guarded), user: 'lost-no-admin' });
+    expect(byName(r.steps).lostAnswer!.status).toBe('skipped');
+    expect(byName(r.steps).lostAnswer!.detail).toMatch(/^the mock refused the fault \(mock admin POST \/__admin\/faults answered HTTP 401/);
+  });
+
+  it('fails a backend that answers a token for the lost code, and one that answers its stack trace', async () => {
+    for (const [mode, detail] of [
+      ['failOpen', /^the backend answered a token \(HTTP 200\), but WeChat's answer for that code was lost/],
+      ['stack', /^the refusal carries a stack trace: at /],
+    ] as const) {
+      const b = await carelessBackend(open.mockUrl, mode);
+      try {
+        const backend = createBackendClient({ baseUrl: b.url, contract: resolveContract({}), dispatcher, timeoutMs: 10_000 });
+        const r = await runFlow({ mock: clients(open).mock, backend, user: `careless-${mode}` });
+        const s = byName(r.steps);
+        expect(s.login!.status, mode).toBe('ok');
+        expect(s.lostAnswer!.status, mode).toBe('failed');
+        expect(s.lostAnswer!.detail, mode).toMatch(detail);
+        expect((await open.mock.app.inject('/__admin/faults')).json().faults, mode).toEqual([]);
+      } finally {
+        await b.app.close();
+      }
+    }
   });
 });
 

@@ -72,4 +72,8 @@ export function hmacEmpty(sessionKey: string): string {
 }
 
 /** errmsg ends with ` rid: <unix time hex>-<8 hex>-<8 hex>`; returns the text before it. */
-export const RID_RE = /^(.*) rid: ([0-9a-f]{8})-[0-9a-f]{8}-[0-9a-f]{8}$/;
+/**
+ * An errmsg with its rid suffix in any of the forms an endpoint defaults to (quirks.ts): ` rid: …`, `, rid: …`
+ * (jscode2session) or ` hint: […] rid: …` (getuserphonenumber); group 1 is the message, group 2 the rid's time.
+ */
+export const RID_RE = /^(.*?)(?:,| hint: \[[0-9A-Za-z]{9}-[0-9A-Za-z]{6}\])? rid: ([0-9a-f]{8})-[0-9a-f]{8}-[0-9a-f]{8}$/;

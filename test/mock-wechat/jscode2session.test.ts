@@ -89,7 +89,7 @@ describe('GET /sns/jscode2session', () => {
     expect((await exchange(m, code)).body.openid).toBeDefined();
     const again = await exchange(m, code);
     expect(again.body.errcode).toBe(40163);
-    expect(again.body.errmsg).toMatch(/^code been used rid: /);
+    expect(again.body.errmsg).toMatch(/^code been used, rid: /);
   });
 
   it('codes live 300 s: fine at 299 s, 40029 at 300 s', async () => {
@@ -120,7 +120,7 @@ describe('GET /sns/jscode2session', () => {
     const { code } = m.control.client.login({ user: 'mallory' });
     const r = await exchange(m, code);
     expect(r.body.errcode).toBe(40226);
-    expect(r.body.errmsg).toMatch(/^code blocked rid: /);
+    expect(r.body.errmsg).toMatch(/^code blocked, rid: /);
   });
 
   it('limits one user to 100 exchanges a minute (45011), then allows again the next minute', async () => {
@@ -129,7 +129,7 @@ describe('GET /sns/jscode2session', () => {
     for (let i = 0; i < 100; i++) expect((await exchange(m, codes[i])).body.openid).toBeDefined();
     const limited = await exchange(m, codes[100]);
     expect(limited.body.errcode).toBe(45011);
-    expect(limited.body.errmsg).toMatch(/^api minute-quota reach limit mustslower retry next minute rid: /);
+    expect(limited.body.errmsg).toMatch(/^api minute-quota reach limit mustslower retry next minute, rid: /);
     // Another user is not affected.
     expect((await exchange(m, m.control.client.login({ user: 'alice' }).code)).body.openid).toBeDefined();
     m.control.advanceClock(60);

@@ -54,7 +54,7 @@ describe('getPhoneNumber: client button and POST /wxa/business/getuserphonenumbe
     expect((await phone(m, token, { code: a })).body.errcode).toBe(0);
     const used = (await phone(m, token, { code: a })).body;
     expect(used.errcode).toBe(40029);
-    expect(used.errmsg).toMatch(/^invalid code rid: /);
+    expect(used.errmsg).toMatch(/^invalid code hint: \[[0-9A-Za-z]{9}-[0-9A-Za-z]{6}\] rid: /);
     m.control.advanceClock(299);
     const c = m.control.client.getPhoneNumber({ user: 'alice' }).code;
     expect((await phone(m, token, { code: c })).body.errcode).toBe(0);

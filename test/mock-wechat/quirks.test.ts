@@ -117,18 +117,47 @@ describe('quirks: the catalogue', () => {
 });
 
 describe('quirks off (the default)', () => {
-  it('answers as before: captured key order, charset=utf-8, rid suffix, countryCode per countryCodeType, no quirks journalled', async () => {
+  it('answers in the most recent evidence per endpoint; no quirks journalled', async () => {
     for (const opts of [{}, { quirks: 'off' as const }]) {
       const m = mock({ users: USERS, ...opts });
       const [ok, used, tok, phone, reset] = await round(m);
-      for (const w of [ok, used, tok, phone, reset]) expect(w!.type).toBe('application/json; charset=utf-8');
+      // jscode2session: text/plain (2024 capture), `, rid:` (2024 samples), captured key order, no expires_in.
+      for (const w of [ok, used]) expect(w!.type).toBe('text/plain');
       expect(ok!.text).toMatch(/^\{"session_key":"[A-Za-z0-9+/]{22}==","openid":"[^"]{28}"\}$/);
-      expect(used!.text).toMatch(/^\{"errcode":40163,"errmsg":"code been used rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"\}$/);
+      expect(used!.text).toMatch(/^\{"errcode":40163,"errmsg":"code been used, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"\}$/);
+      // cgi-bin/token: its one captured label (2017).
+      expect(tok!.type).toBe('application/json; encoding=utf-8');
       expect(tok!.text).toMatch(/^\{"access_token":"[^"]+","expires_in":7200\}$/);
+      for (const w of [phone, reset]) expect(w!.type).toBe('application/json; charset=utf-8');
       expect(phone!.text).toMatch(/^\{"errcode":0,"errmsg":"ok","phone_info":\{"phoneNumber":"13580006666","purePhoneNumber":"13580006666","countryCode":"86",/);
       expect(reset!.text).toMatch(/^\{"errcode":0,"errmsg":"ok","openid":"[^"]+","session_key":"[^"]+"\}$/);
       expect(m.control.journal().some((e) => e.quirks !== undefined)).toBe(false);
     }
+  });
+
+  it('each default is a variant of its quirk, overridden only on endpoints the quirk applies to', () => {
+    for (const n of QUIRK_NAMES) {
+      const q: { variants: readonly string[]; endpoints: readonly string[]; default: string; defaultFor?: Record<string, string> } = QUIRKS[n];
+      expect(q.variants, n).toContain(q.default);
+      for (const [endpoint, v] of Object.entries(q.defaultFor ?? {})) {
+        expect(q.endpoints, `${n} ${endpoint}`).toContain(endpoint);
+        expect(q.variants, `${n} ${endpoint}`).toContain(v);
+        expect(v, `${n} ${endpoint} repeats the default`).not.toBe(q.default);
+      }
+    }
+  });
+
+  it('writes each endpoint\'s errmsg suffix: `, rid:` for jscode2session, `hint: [] rid:` for getuserphonenumber, ` rid:` elsewhere', async () => {
+    const m = mock({ users: USERS });
+    const errmsg = async (method: 'GET' | 'POST', url: string, payload?: string) => JSON.parse((await raw(m, method, url, payload)).text).errmsg as string;
+    const ex = qs({ appid: APPID, secret: SECRET, grant_type: 'authorization_code', js_code: 'nope' });
+    expect(await errmsg('GET', `/sns/jscode2session?${ex}`)).toMatch(RID_COMMA);
+    expect(await errmsg('GET', `/cgi-bin/token?${qs({ grant_type: 'client_credential', appid: APPID, secret: 'x' })}`)).toMatch(/^invalid appsecret rid: /);
+    const stable = await errmsg('POST', '/cgi-bin/stable_token', JSON.stringify({ grant_type: 'client_credential', appid: APPID }));
+    expect(stable).toMatch(RID);
+    expect(stable).not.toMatch(/, rid: |hint/);
+    expect(await errmsg('GET', '/wxa/checksession')).not.toMatch(/, rid: |hint/);
+    expect(await errmsg('POST', '/wxa/business/getuserphonenumber?access_token=nope', '{"code":"x"}')).toMatch(HINT_RID);
   });
 
   it('countryCodeType stays a fixed setting when quirks are off', async () => {
@@ -205,6 +234,10 @@ describe('quirks rotate', () => {
     expect(e).toMatchObject({ path: '/cgi-bin/token', fault: 'textPlain' });
     expect(e.quirks).toHaveLength(1);
     expect(['charsetUtf8', 'encodingUtf8']).toContain(e.quirks[0]);
+    // Off, the fault still wins over the endpoint's default label.
+    const off = mock();
+    off.control.addFault({ endpoint: '/cgi-bin/token', kind: 'textPlain' });
+    expect((await raw(off, 'GET', `/cgi-bin/token?${qs({ grant_type: 'client_credential', appid: APPID, secret: SECRET })}`)).type).toBe('text/plain');
   });
 
   it('an answer lost after processing is journalled without quirks; a WeChat errcode from a fault gets a suffix variant', async () => {

@@ -1,5 +1,6 @@
 // The world as a snapshot (control.exportState / importState, GET and POST /__admin/state): what survives a restart,
 // what does not come back, and how a bad snapshot is refused.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { APPID, SECRET, T0, accessToken, exchange, get, hmacEmpty, loginAndExchange, mock, post } from './helpers.js';
 
@@ -192,5 +193,99 @@ describe('GET and POST /__admin/state', () => {
     const bad = await post(b, '/__admin/state', { ...snap, format: 'v0' }, auth);
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ error: 'state: format: must be "wxlogin-mock-state/1", got "v0"' });
+  });
+});
+
+describe('the newer modules: payments, plugin codes, encrypted data, rids, phone usage', () => {
+  const PLUGIN = 'wx00000000000000p1';
+  const PLUGIN_SECRET = 'plugin-secret-000000000000000000';
+  const NEW = ['payments', 'pluginCodes', 'encryptedMsgs', 'rids', 'phoneUsage'] as const;
+  const build = (seed = 'test') =>
+    mock({ seed, apps: [{ appid: APPID, secret: SECRET, openPlatform: 'group1', phoneQuota: 5 }, { appid: PLUGIN, secret: PLUGIN_SECRET }] });
+  const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+  /** A mock that has a payment, a used and a fresh plugin code, issued phone data, a rid and a charged quota. */
+  async function world() {
+    const m = build();
+    const payment = m.control.recordPayment({ user: 'alice', appid: APPID });
+    const pluginToken = await accessToken(m, PLUGIN, PLUGIN_SECRET);
+    const usedPlugin = m.control.client.pluginLogin({ user: 'alice', appid: APPID, plugin: PLUGIN }).code!;
+    const openpid = (await post(m, `/wxa/getpluginopenpid?access_token=${pluginToken}`, { code: usedPlugin })).body.openpid as string;
+    const freshPlugin = m.control.client.pluginLogin({ user: 'alice', appid: APPID, plugin: PLUGIN }).code!;
+    await loginAndExchange(m, 'alice', APPID);
+    const phoneData = m.control.client.getPhoneNumber({ user: 'alice', appid: APPID }).encryptedData!;
+    const failed = (await exchange(m, 'no-such-code')).body.errmsg as string;
+    const rid = /rid: ([0-9a-f-]{26})$/.exec(failed)![1]!;
+    return { m, payment, usedPlugin, freshPlugin, openpid, phoneData, rid };
+  }
+
+  it('round-trips each of them: the restored mock answers as the first would have', async () => {
+    const w = await world();
+    const snap = clone(w.m.control.exportState());
+    for (const name of NEW) expect(snap.modules, name).toHaveProperty(name);
+    const b = build('another seed');
+    b.control.importState(snap);
+    const again = clone(b.control.exportState());
+    for (const name of NEW) expect(again.modules[name], name).toEqual(snap.modules[name]);
+
+    const token = await accessToken(b);
+    const alice = b.control.getUser('alice', APPID)!;
+    // payments: getPaidUnionid still finds the order.
+    const paid = await get(b, '/wxa/getpaidunionid', { access_token: token, openid: alice.openid, transaction_id: w.payment.transaction_id });
+    expect(paid.body).toMatchObject({ errcode: 0, unionid: alice.unionid });
+    // plugin codes: the used one stays used, the fresh one gives the same openpid once.
+    const pluginToken = await accessToken(b, PLUGIN, PLUGIN_SECRET);
+    const plugin = (code: string) => post(b, `/wxa/getpluginopenpid?access_token=${pluginToken}`, { code });
+    expect((await plugin(w.usedPlugin)).body.errcode).not.toBe(0);
+    expect((await plugin(w.freshPlugin)).body).toEqual({ errcode: 0, errmsg: 'ok', openpid: w.openpid });
+    // encrypted data: still known as issued, at its time.
+    const checked = await post(b, `/wxa/business/checkencryptedmsg?access_token=${token}`, { encrypted_msg_hash: sha256(w.phoneData) });
+    expect(checked.body).toEqual({ errcode: 0, errmsg: 'ok', vaild: true, create_time: T0 / 1000 });
+    // rids: the rid handed out before the restart can be looked up after it.
+    const info = await post(b, `/cgi-bin/openapi/rid/get?access_token=${token}`, { rid: w.rid });
+    expect(info.body.errcode).toBe(0);
+    expect(info.body.request.request_url).toContain('js_code=no-such-code');
+    // phone usage: the quota spent stays spent.
+    expect(b.control.phoneUsage(APPID)).toEqual(w.m.control.phoneUsage(APPID));
+    expect(b.control.phoneUsage(APPID)).toMatchObject({ quick: 1, remaining: 4 });
+  });
+
+  it('an older snapshot without them restores them empty', async () => {
+    const w = await world();
+    const snap = clone(w.m.control.exportState());
+    for (const name of NEW) delete snap.modules[name];
+    const b = build();
+    b.control.importState(snap);
+    const token = await accessToken(b);
+    expect((await post(b, `/cgi-bin/openapi/rid/get?access_token=${token}`, { rid: w.rid })).body.errcode).toBe(76001);
+    expect(b.control.phoneUsage(APPID)).toMatchObject({ quick: 0, remaining: 5 });
+  });
+
+  it.each([
+    ['payments', (m: Record<string, any>) => (m.payments.payments[0].transaction_id = 'x y'), /^state: modules\.payments\.payments\[0\]\.transaction_id: /],
+    ['payments', (m: Record<string, any>) => m.payments.payments.push({ ...m.payments.payments[0] }), 'state: modules.payments.payments[1].transaction_id: appears twice'],
+    ['payments', (m: Record<string, any>) => (m.payments.payments[0].openid = 'oNobody'), 'state: modules.payments.payments[0]: belongs to user oNobody of app'],
+    ['pluginCodes', (m: Record<string, any>) => (m.pluginCodes.codes[0].used = 'yes'), /^state: modules\.pluginCodes\.codes\[0\]\.used: /],
+    ['pluginCodes', (m: Record<string, any>) => (m.pluginCodes.codes[1].code = m.pluginCodes.codes[0].code), 'state: modules.pluginCodes.codes[1].code: appears twice'],
+    ['encryptedMsgs', (m: Record<string, any>) => (m.encryptedMsgs.issued[0].hash = 'abc'), /^state: modules\.encryptedMsgs\.issued\[0\]\.hash: /],
+    ['encryptedMsgs', (m: Record<string, any>) => (m.encryptedMsgs.issued[0].appid = 'wx0000000000000zz'), 'state: modules.encryptedMsgs.issued[0].appid: wx0000000000000zz is not an app of this mock'],
+    ['rids', (m: Record<string, any>) => (m.rids.rids[0].rid = 'nope'), /^state: modules\.rids\.rids\[0\]\.rid: /],
+    ['rids', (m: Record<string, any>) => delete m.rids.rids[0].request.client_ip, /^state: modules\.rids\.rids\[0\]\.request\.client_ip: /],
+    ['phoneUsage', (m: Record<string, any>) => (m.phoneUsage.apps[0].quick = -1), /^state: modules\.phoneUsage\.apps\[0\]\.quick: /],
+    ['phoneUsage', (m: Record<string, any>) => (m.phoneUsage.apps[0].appid = 'wx0000000000000zz'), 'state: modules.phoneUsage.apps[0].appid: wx0000000000000zz is not an app of this mock'],
+  ])('refuses a bad %s part, naming the field, and changes nothing', async (_name, spoil, message) => {
+    const w = await world();
+    const snap = clone(w.m.control.exportState());
+    spoil(snap.modules as Record<string, any>);
+    const b = build();
+    const before = clone(b.control.exportState());
+    let error: Error | undefined;
+    try {
+      b.control.importState(snap);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : message);
+    expect(clone(b.control.exportState())).toEqual(before);
   });
 });

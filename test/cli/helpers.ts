@@ -86,3 +86,36 @@ export function startJson(args: string[], opts: { env?: Record<string, string | 
     child.on('exit', (code) => reject(new Error(`exited ${code} before it was ready: ${err}`)));
   });
 }
+
+/** Started CLI processes still running when a test ends are killed by killStarted() (call it in afterEach). */
+const started: ChildProcess[] = [];
+export function killStarted(): void {
+  for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+/**
+ * The built CLI as a long-running subprocess (a server): its output collected, `output(pattern)` resolving once
+ * stdout matches (or rejecting with everything it printed when it exits first), `exited` with its exit code.
+ */
+export function startCli(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env, ...(o.cwd ? { cwd: o.cwd } : {}) });
+  started.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const output = (pattern: RegExp) =>
+    new Promise<string>((res, rej) => {
+      const timer = setInterval(() => {
+        if (pattern.test(out)) {
+          clearInterval(timer);
+          res(out);
+        } else if (child.exitCode !== null) {
+          clearInterval(timer);
+          rej(new Error(`exited ${child.exitCode}: ${out}${err}`));
+        }
+      }, 20);
+    });
+  return { child, exited, output, stderr: () => err, stdout: () => out };
+}

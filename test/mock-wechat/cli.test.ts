@@ -1,41 +1,17 @@
 // The built CLI as a subprocess (npm test builds first): `wxlogin mock` prints where it listens, serves, and exits 0
 // on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killStarted, startCli } from '../cli/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/wxlogin.js', import.meta.url));
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterEach(killStarted);
 
 function start(args: string[], env: Record<string, string> = {}) {
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete base.WXLOGIN_MOCK_ADMIN_TOKEN;
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
-  running.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  const output = (pattern: RegExp) =>
-    new Promise<string>((res, rej) => {
-      const timer = setInterval(() => {
-        if (pattern.test(out)) {
-          clearInterval(timer);
-          res(out);
-        } else if (child.exitCode !== null) {
-          clearInterval(timer);
-          rej(new Error(`exited ${child.exitCode}: ${out}${err}`));
-        }
-      }, 20);
-    });
-  return { child, exited, output, stderr: () => err };
+  return startCli(args, { env: { ...base, ...env } });
 }
 
 // Each test starts the built CLI several times in a row (about a second of CPU each): on a loaded 2-core machine

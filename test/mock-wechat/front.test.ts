@@ -2,7 +2,7 @@
 // proxy and through --resolve-style routing; every other host is refused before any lookup or connection; the local
 // CA is made once (0600 files in a 0700 folder), reused, and can vouch for its three names only. Then the built CLI
 // (npm test builds first): `wxlogin mock --tls --proxy-port` and `wxlogin mock ca`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import dns from 'node:dns';
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -12,7 +12,6 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { Agent, buildConnector, ProxyAgent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -27,6 +26,7 @@ import {
   type Front,
 } from '../../mock-wechat/front/index.js';
 import { buildMockWechat } from '../../mock-wechat/index.js';
+import { BIN, killStarted, startCli } from '../cli/helpers.js';
 import { APPID, SECRET } from './helpers.js';
 
 /** What a backend keeps in its code, and must not have to change. */
@@ -297,35 +297,12 @@ describe('the local CA', () => {
 
 // ---- the built CLI ----
 
-const BIN = fileURLToPath(new URL('../../bin/wxlogin.js', import.meta.url));
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-});
+afterEach(killStarted);
 
 function cli(args: string[], cwd?: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const k of ['WXLOGIN_DATA_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd ? { cwd } : {}) });
-  running.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
-  const output = (pattern: RegExp) =>
-    new Promise<string>((res, rej) => {
-      const timer = setInterval(() => {
-        if (pattern.test(out)) {
-          clearInterval(timer);
-          res(out);
-        } else if (child.exitCode !== null) {
-          clearInterval(timer);
-          rej(new Error(`exited ${child.exitCode}: ${out}${err}`));
-        }
-      }, 20);
-    });
-  return { child, exited, output, stderr: () => err, stdout: () => out };
+  return startCli(args, { env, cwd });
 }
 
 describe('wxlogin mock --tls (built CLI)', () => {

@@ -9,7 +9,7 @@
 //     fastest of them: the backend answers them all alike, so no kind may be measurably slower or faster.
 // Knobs (env): BENCH_ONLY=login|decrypt, BENCH_ROUNDS (5), BENCH_RUN_MS (3000), BENCH_WARM_MS (1500),
 // BENCH_LAYOUT=one (mock and backend in one process), BENCH_STORE=URI (default an SQLite file in a temp dir),
-// BENCH_SERVER_FLAGS="--cpu-prof" (profile the servers).
+// BENCH_SERVER_FLAGS="--cpu-prof" (profile the servers' whole lives), BENCH_PROFILE=DIR (profile only the counted runs).
 import { fork } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,10 +33,32 @@ const LAYOUT = process.env.BENCH_LAYOUT === 'one' ? 'one' : 'two';
 /** 'mark' starts a CPU count (when a load run starts counting), 'report' answers it, 'stop' closes and exits. */
 function onControl(close) {
   let mark = process.cpuUsage();
+  // BENCH_PROFILE=DIR: a CPU profile of each server covering only the counted part of each run (not start-up, not
+  // the other side's runs), written to DIR as <role>-<pid>-<n>.cpuprofile.
+  const profileDir = process.env.BENCH_PROFILE;
+  let session;
+  let profiles = 0;
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
   process.on('message', async (m) => {
-    if (m === 'mark') mark = process.cpuUsage();
+    if (m === 'mark') {
+      mark = process.cpuUsage();
+      if (profileDir) {
+        if (!session) {
+          const { Session } = await import('node:inspector');
+          session = new Session();
+          session.connect();
+          await post('Profiler.enable');
+        }
+        await post('Profiler.start');
+      }
+    }
     if (m === 'report') {
       const u = process.cpuUsage(mark);
+      if (session) {
+        const { profile } = await post('Profiler.stop');
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(join(profileDir, `${process.argv[2]}-${process.pid}-${++profiles}.cpuprofile`), JSON.stringify(profile));
+      }
       process.send({ cpuUs: u.user + u.system });
     }
     if (m === 'stop') {

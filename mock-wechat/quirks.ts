@@ -170,7 +170,17 @@ export function quirkDefault<N extends QuirkName>(name: N, endpoint: string): Qu
  * The variants an answer gets with quirks off: each applying quirk's default, except countryCode (the
  * `countryCodeType` setting decides) and charset on a text/plain answer.
  */
-export function defaultPicks(endpoint: string, outcome: 'success' | 'error'): QuirkPicks {
+export function defaultPicks(endpoint: string, outcome: 'success' | 'error'): Readonly<QuirkPicks> {
+  // The defaults are constants: worked out once per endpoint and outcome (this runs on every server-API answer).
+  const key = `${outcome} ${endpoint}`;
+  let picks = defaults.get(key);
+  if (!picks) defaults.set(key, (picks = Object.freeze(computeDefaultPicks(endpoint, outcome))));
+  return picks;
+}
+
+const defaults = new Map<string, Readonly<QuirkPicks>>();
+
+function computeDefaultPicks(endpoint: string, outcome: 'success' | 'error'): QuirkPicks {
   const picks: QuirkPicks = {};
   for (const name of QUIRK_NAMES) {
     if (name === 'countryCode' || !applies(QUIRKS[name], endpoint, outcome)) continue;
@@ -220,23 +230,40 @@ interface ObjectSchema {
  * written here instead.
  */
 export function quirkJson(endpoint: string, body: object, schema: object, p: QuirkPicks): string {
-  const order = p.keyOrder === undefined ? [] : (ORDERS[endpoint as ServerEndpoint]?.[p.keyOrder] ?? []);
+  const order = p.keyOrder === undefined ? NO_ORDER : (ORDERS[endpoint as ServerEndpoint]?.[p.keyOrder] ?? NO_ORDER);
   return write(body as Record<string, unknown>, schema as ObjectSchema, order);
+}
+
+const NO_ORDER: readonly string[] = [];
+
+/** Per schema and key order (both constants), the keys in the order written, each with its `"key":` prefix. */
+const layouts = new WeakMap<ObjectSchema, Map<readonly string[], [string, string][]>>();
+
+function layout(schema: ObjectSchema, order: readonly string[]): [string, string][] {
+  let bySchema = layouts.get(schema);
+  if (!bySchema) layouts.set(schema, (bySchema = new Map()));
+  let keys = bySchema.get(order);
+  if (!keys) {
+    const props = schema.properties ?? {};
+    const names = [...order.filter((k) => Object.hasOwn(props, k)), ...Object.keys(props).filter((k) => !order.includes(k))];
+    keys = names.map((k) => [k, `${JSON.stringify(k)}:`]);
+    bySchema.set(order, keys);
+  }
+  return keys;
 }
 
 function write(v: Record<string, unknown>, schema: ObjectSchema, order: readonly string[]): string {
   const props = schema.properties ?? {};
-  const keys = [...order.filter((k) => Object.hasOwn(props, k)), ...Object.keys(props).filter((k) => !order.includes(k))];
-  const parts: string[] = [];
-  for (const k of keys) {
+  let out = '';
+  for (const [k, prefix] of layout(schema, order)) {
     const x = Object.hasOwn(v, k) ? v[k] : undefined;
     if (x === undefined) continue;
     const sub = props[k]!;
     const text =
       sub.properties !== undefined && x !== null && typeof x === 'object' && !Array.isArray(x)
-        ? write(x as Record<string, unknown>, sub as ObjectSchema, [])
+        ? write(x as Record<string, unknown>, sub as ObjectSchema, NO_ORDER)
         : JSON.stringify(x);
-    parts.push(`${JSON.stringify(k)}:${text}`);
+    out += out === '' ? prefix + text : `,${prefix}${text}`;
   }
-  return `{${parts.join(',')}}`;
+  return `{${out}}`;
 }

@@ -17,12 +17,14 @@ export function registerClientApi(app: FastifyInstance, client: MockClientApi, h
         one.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
           const status = err instanceof MockUsageError ? err.status : err.statusCode && err.statusCode < 500 ? 400 : 500;
           const why = err instanceof MockUsageError ? err.message : `parameter error: ${err.message}`;
-          return http.answer(request, reply, { errMsg: `${name}:fail ${why}` }, status);
+          http.answer(request, reply, { errMsg: `${name}:fail ${why}` }, status);
         });
         one.post(`/__client/${name}`, {
           schema: { body: clientBody(name), response: clientResponses },
           ...http.hooks({ endpoint: `/__client/${name}`, side: 'client', api: name }),
-          handler: (request, reply) => http.answer(request, reply, fn(request.body)),
+          handler: (request, reply) => {
+            http.answer(request, reply, fn(request.body));
+          },
         });
       });
     }

@@ -1,6 +1,9 @@
 // What every server-API and client-simulator route shares: scripted faults hit it before the handler (or, with
-// `when: "after"`, once the handler ran: the answer lost, replaced or late), and the journal records it after the
-// answer. The admin API is neither faulted nor journalled.
+// `when: "after"`, once the handler ran: the answer lost, replaced or late), and the journal records it as it is
+// answered. The admin API is neither faulted nor journalled.
+// One hook per route (onRequest, for faults before the handler); everything else happens in answer(), which every
+// answer of these routes goes through: an onSend and an onResponse hook on every request cost a load test real
+// throughput, for faults that are almost never scripted.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRMSG, WeChatError } from '../errors.js';
 import type { ActiveFault, FaultKind, Faults, FaultWhen } from '../faults.js';
@@ -31,7 +34,9 @@ const AFTER = Symbol('mockFaultAfter');
 const RECORDED = Symbol('mockRecorded');
 const QUIRKS = Symbol('mockQuirks');
 const OPENID = Symbol('mockOpenid');
+const TAG = Symbol('mockRoute');
 type Req = FastifyRequest & {
+  [TAG]?: RouteTag;
   [RESULT]?: { errcode?: unknown; errMsg?: unknown };
   [FAULT]?: FaultKind;
   [AFTER]?: ActiveFault;
@@ -77,23 +82,35 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
   }
 
   /**
-   * Sends an answer, remembering it for the journal; a textPlain fault relabels the JSON (a 2024 capture). With
-   * `wire` (every server-API answer: its quirks' defaults or rotated variants) the text goes out as written, as a
-   * Buffer: fastify's serializer would put the keys back in the schema's order, and a string labelled JSON would get
-   * `; charset=utf-8` appended to an `encoding=utf-8` label.
+   * Sends an answer and journals it; a textPlain fault relabels the JSON (a 2024 capture), a fault after processing
+   * loses, replaces or delays it. With `wire` (every server-API answer: its quirks' defaults or rotated variants) the
+   * text goes out as written, as a Buffer: fastify's serializer would put the keys back in the schema's order, and a
+   * string labelled JSON would get `; charset=utf-8` appended to an `encoding=utf-8` label.
    */
-  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200, wire?: WireAnswer): FastifyReply {
+  function answer(request: FastifyRequest, reply: FastifyReply, body: object, status = 200, wire?: WireAnswer): void {
+    const r = request as Req;
     note(request, body);
+    if (wire?.quirks !== undefined) r[QUIRKS] = wire.quirks;
+    const t = r[TAG];
+    const after = r[AFTER];
+    if (after && t) return applyAfter(request, reply, t, after, () => send(request, reply, body, status, wire));
+    // A caller already gone (its request timed out half-sent) never sees the answer: status 0, as for a dropped
+    // connection.
+    const gone = reply.raw.destroyed;
+    send(request, reply, body, status, wire);
+    // Unrouted (an error before routing): not one of the instrumented routes, nothing to journal.
+    if (t) record(request, t.endpoint, gone ? 0 : reply.statusCode, reply.elapsedTime);
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, body: object, status: number, wire?: WireAnswer): void {
     const textPlain = (request as Req)[FAULT] === 'textPlain';
     if (wire) {
-      if (wire.quirks !== undefined) (request as Req)[QUIRKS] = wire.quirks;
-      return reply
+      void reply
         .code(status)
         .header('content-type', textPlain ? 'text/plain' : wire.contentType)
         .send(Buffer.from(wire.text));
-    }
-    if (textPlain) return reply.code(status).type('text/plain').send(JSON.stringify(body));
-    return reply.code(status).send(body);
+    } else if (textPlain) void reply.code(status).type('text/plain').send(JSON.stringify(body));
+    else void reply.code(status).send(body);
   }
 
   /** Runs `then` after `ms`, unless the caller hangs up first: then the request is journalled (status 0) and ends. */
@@ -130,7 +147,8 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
         return;
       case 'http5xx': {
         const status = f.status ?? 503;
-        reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+        void reply.code(status).type('text/html').send(GATEWAY_HTML(status));
+        record(request, t.endpoint, status, reply.elapsedTime);
         return;
       }
       case 'errcode': {
@@ -143,32 +161,36 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
     }
   }
 
-  /** A fault after processing: the handler ran (state changed) and now its answer is lost, replaced or late. */
-  function applyAfter(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void {
+  /** A fault after processing: the handler ran (state changed) and now its answer (`send`) is lost, replaced or late. */
+  function applyAfter(request: FastifyRequest, reply: FastifyReply, t: RouteTag, f: ActiveFault, send: () => void): void {
     switch (f.kind) {
       case 'http5xx': {
         const status = f.status ?? 503;
-        reply.code(status).header('content-type', 'text/html');
-        done(null, GATEWAY_HTML(status));
+        void reply.code(status).header('content-type', 'text/html').send(GATEWAY_HTML(status));
+        record(request, t.endpoint, status, reply.elapsedTime);
         return;
       }
       case 'latency':
         // Processed; a caller that gives up before the answer comes is journalled with what it never saw.
-        delayUnlessClosed(request, reply, t, f.latencyMs ?? 1000, () => done(null, payload));
+        delayUnlessClosed(request, reply, t, f.latencyMs ?? 1000, () => {
+          send();
+          record(request, t.endpoint, reply.statusCode, reply.elapsedTime);
+        });
         return;
-      default: {
+      default:
         // drop: the connection dies where the answer should have been.
         record(request, t.endpoint, 0, reply.elapsedTime);
+        reply.hijack();
         request.raw.socket?.destroy();
-        done(null, payload);
-      }
+        request.raw.destroy();
     }
   }
 
-  // Hooks are per route, closing over the route's tag: reading request.routeOptions builds an object per call, which
+  // The hook is per route, closing over the route's tag: reading request.routeOptions builds an object per call, which
   // costs real throughput at load-test rates.
   const hooks = (t: RouteTag) => ({
     onRequest: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      (request as Req)[TAG] = t;
       if (faults.size === 0) return done();
       const f = faults.take(t.endpoint, t.side === 'server');
       if (!f) return done();
@@ -178,15 +200,6 @@ export function createInstrument(deps: { now: () => number; faults: Faults; jour
         return done();
       }
       applyFault(request, reply, t, f, done);
-    },
-    onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
-      const f = (request as Req)[AFTER];
-      if (!f) return done(null, payload);
-      applyAfter(request, reply, t, f, payload, done);
-    },
-    onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      record(request, t.endpoint, reply.statusCode, reply.elapsedTime);
-      done();
     },
   });
 

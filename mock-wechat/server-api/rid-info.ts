@@ -1,7 +1,7 @@
 // getRidInfo (POST /cgi-bin/openapi/rid/get): the request behind a rid from an errmsg. Only the account whose call
 // failed may look (76003 for another), rids live 7 days (then 76001), an empty or malformed rid is 76002
 // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/openApi-mgnt/getRidInfo.html).
-// `ridRecorder` is the server face's onSend hook that remembers every rid it hands out.
+// `rememberRid` is how the server face's error answers remember every rid they hand out.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WeChatError } from '../errors.js';
 import { JOURNAL_BODY_CHARS } from '../http/instrument.js';
@@ -39,31 +39,24 @@ function appOf(state: MockState, request: FastifyRequest): string | undefined {
   return typeof b?.appid === 'string' && state.app(b.appid) ? b.appid : undefined;
 }
 
-/** onSend: an errcode answer whose errmsg ends in a rid is remembered with its request, for getRidInfo. */
-export function ridRecorder(state: MockState) {
-  return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
-    const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
-    // The cheap test first: success answers (most of a load run) carry no rid.
-    const res = text !== undefined && text.includes(' rid: ') ? parseJsonObject(text) : undefined;
-    const m = res && typeof res.errcode === 'number' && res.errcode !== 0 && typeof res.errmsg === 'string' ? RID_SUFFIX.exec(res.errmsg) : null;
-    if (m) {
-      const at = state.now();
-      const raw = typeof request.body === 'string' ? request.body : '';
-      const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      state.recordRid(m[1]!, {
-        appid: appOf(state, request),
-        at,
-        request: {
-          invoke_time: Math.floor(at / 1000),
-          cost_in_ms: Math.round(reply.elapsedTime),
-          request_url: maskUrl(qs),
-          // Copied, and cut like the journal's, so a 64 KiB body is not pinned for 7 days.
-          request_body: raw.length > JOURNAL_BODY_CHARS ? Buffer.from(raw.slice(0, JOURNAL_BODY_CHARS)).toString() : raw,
-          response_body: text!,
-          client_ip: request.ip,
-        },
-      });
-    }
-    done(null, payload);
-  };
+/** An errcode answer whose errmsg ends in a rid is remembered with its request and its text, for getRidInfo. */
+export function rememberRid(state: MockState, request: FastifyRequest, reply: FastifyReply, body: { errcode?: unknown; errmsg?: unknown }, text: string): void {
+  const m = typeof body.errcode === 'number' && body.errcode !== 0 && typeof body.errmsg === 'string' ? RID_SUFFIX.exec(body.errmsg) : null;
+  if (!m) return;
+  const at = state.now();
+  const raw = typeof request.body === 'string' ? request.body : '';
+  const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  state.recordRid(m[1]!, {
+    appid: appOf(state, request),
+    at,
+    request: {
+      invoke_time: Math.floor(at / 1000),
+      cost_in_ms: Math.round(reply.elapsedTime),
+      request_url: maskUrl(qs),
+      // Copied, and cut like the journal's, so a 64 KiB body is not pinned for 7 days.
+      request_body: raw.length > JOURNAL_BODY_CHARS ? Buffer.from(raw.slice(0, JOURNAL_BODY_CHARS)).toString() : raw,
+      response_body: text,
+      client_ip: request.ip,
+    },
+  });
 }

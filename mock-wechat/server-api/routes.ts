@@ -18,7 +18,7 @@ import { getPaidUnionid } from './paid-unionid.js';
 import { getPhoneNumber } from './phone-number.js';
 import { getPluginOpenPId } from './plugin-openpid.js';
 import type { Query, ServerHandler } from './request.js';
-import { getRidInfo, ridRecorder } from './rid-info.js';
+import { getRidInfo, rememberRid } from './rid-info.js';
 import { getUserRiskRank } from './risk-rank.js';
 import { serverQuery, serverResponses } from './schemas.js';
 import { checkSessionKey, resetUserSessionKey } from './session-key.js';
@@ -52,22 +52,26 @@ export function registerServerApi(
   const picksFor = (endpoint: string, outcome: 'success' | 'error') =>
     dealer ? dealer.deal(endpoint, outcome) : defaultPicks(endpoint, outcome);
 
-  /** An errcode answer with its endpoint's errmsg suffix, content type and charset label. */
-  function fail(request: FastifyRequest, reply: FastifyReply, errcode: number, text?: string): FastifyReply {
+  /** An errcode answer with its endpoint's errmsg suffix, content type and charset label; its rid is remembered. */
+  function fail(request: FastifyRequest, reply: FastifyReply, errcode: number, text?: string): void {
     const endpoint = request.routeOptions.url ?? '';
     const schema = schemaOf.get(endpoint);
-    if (!schema) return http.answer(request, reply, errorBody(errcode, text));
+    if (!schema) {
+      const body = errorBody(errcode, text);
+      rememberRid(state, request, reply, body, JSON.stringify(body));
+      return http.answer(request, reply, body);
+    }
     const picks = picksFor(endpoint, 'error');
     const body = errorBody(errcode, text, picks.errmsgSuffix);
-    return http.answer(request, reply, body, 200, quirkWire(endpoint, body, schema, picks, dealer !== undefined));
+    const wire = quirkWire(endpoint, body, schema, picks, dealer !== undefined);
+    rememberRid(state, request, reply, body, wire.text);
+    return http.answer(request, reply, body, 200, wire);
   }
 
   app.register(async (srv) => {
     // WeChat never answers 400/415/500: every body reaches the handler as text and is judged there.
     srv.removeAllContentTypeParsers();
     srv.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
-    // Every rid this face hands out is remembered with its request, for getRidInfo (rid-info.ts).
-    srv.addHook('onSend', ridRecorder(state));
     srv.setErrorHandler((err: { statusCode?: number; validation?: unknown }, request, reply) => {
       if (err instanceof WeChatError) return fail(request, reply, err.errcode, err.errmsg);
       const status = err.statusCode ?? 500;
@@ -88,7 +92,7 @@ export function registerServerApi(
           const body = handle(state, { method: request.method, query: request.query as Query, raw, concern });
           const picks = picksFor(url, 'success');
           const quirked = quirkBody(body, picks);
-          return http.answer(request, reply, quirked, 200, quirkWire(url, quirked, response[200], picks, dealer !== undefined));
+          http.answer(request, reply, quirked, 200, quirkWire(url, quirked, response[200], picks, dealer !== undefined));
         },
       });
     }

@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // The mock's TLS front: GET /sns/jscode2session with fresh single-use codes over HTTPS (certificate for
 // api.weixin.qq.com from the local CA), against the same mock's plain-HTTP port measured in the same run (run
-// `npx tsc -p .` first: imports ../dist). Same shape as mock.bench.js: the mock lives in this process, a load process
-// of its own drives it over loopback with CONNECTIONS keep-alive connections, rounds alternate between targets so
-// background load hits them alike. The CONNECT proxy is measured too, for information.
-import { fork } from 'node:child_process';
+// `npx tsc -p .` first: imports ../dist). Same shape as mock.bench.js (lib/code-rounds.js): the mock lives in this
+// process, a load process of its own drives it over loopback with CONNECTIONS keep-alive connections, rounds alternate
+// between targets so background load hits them alike. The CONNECT proxy is measured too, for information.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alternateRounds, mintCodes, rate, serveLoad } from './lib/code-rounds.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist', 'mock-wechat');
-const self = fileURLToPath(import.meta.url);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2500);
 const ROUNDS = 2;
@@ -41,47 +40,20 @@ async function main() {
   const proxyUrl = urlOf('http', await listenOn(front.proxy.server, 0, '127.0.0.1'));
   console.log(`made the local CA and the server certificate in ${Math.round(performance.now() - t0)} ms`);
 
-  const t1 = performance.now();
-  const codes = new Array(CODES);
-  for (let i = 0; i < CODES; i++) codes[i] = control.client.login({ user: `bench-user-${i % 5000}` }).code;
-  console.log(`minted ${CODES} codes for 5000 users in ${Math.round(performance.now() - t1)} ms`);
-
-  const child = fork(self, ['load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  const ask = (msg) =>
-    new Promise((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('error', reject);
-      child.send(msg);
-    });
-  await ask({
-    setup: {
-      httpUrl,
-      tlsUrl,
-      proxyUrl,
-      ca: readFileSync(front.ca.certPath, 'utf8'),
-      path: `/sns/jscode2session?appid=${appid}&secret=${secret}&grant_type=authorization_code&js_code=`,
-      codes,
-      connections: CONNECTIONS,
-    },
-  });
-
-  for (const target of TARGETS) await ask({ run: target, ms: WARM_MS });
-  const total = Object.fromEntries(TARGETS.map((t) => [t, { n: 0, ok: 0, ms: 0 }]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const target of TARGETS) {
-      const res = await ask({ run: target, ms: ROUND_MS });
-      total[target].n += res.n;
-      total[target].ok += res.ok;
-      total[target].ms += res.ms;
-    }
-  }
-  child.send({ stop: true });
-  await new Promise((r) => child.once('exit', r));
+  const setup = {
+    httpUrl,
+    tlsUrl,
+    proxyUrl,
+    ca: readFileSync(front.ca.certPath, 'utf8'),
+    path: `/sns/jscode2session?appid=${appid}&secret=${secret}&grant_type=authorization_code&js_code=`,
+    codes: mintCodes(control, CODES),
+    connections: CONNECTIONS,
+  };
+  const total = await alternateRounds(fileURLToPath(import.meta.url), setup, TARGETS, { warmMs: WARM_MS, roundMs: ROUND_MS, rounds: ROUNDS });
   await front.close();
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const rate = (t) => (t.n * 1000) / t.ms;
   const line = (label, t) =>
     console.log(`${label.padEnd(40)} ${rate(t).toFixed(0).padStart(7)} req/s  (${t.n} requests, ${t.ok} exchanged a fresh code)`);
   console.log(`connections ${CONNECTIONS}, ${ROUNDS} alternating rounds of ${ROUND_MS} ms each (after ${WARM_MS} ms warm-up)`);
@@ -95,40 +67,18 @@ async function main() {
 
 async function loadProcess() {
   const { Pool, ProxyAgent } = await import('undici');
-  let cfg;
-  let targets;
   let next = 0;
-  process.on('message', async (m) => {
-    if (m.setup) {
-      cfg = m.setup;
-      // The HTTPS clients verify the certificate for api.weixin.qq.com against the CA, as a backend would.
-      const tls = { ca: cfg.ca, servername: 'api.weixin.qq.com' };
-      const proxy = new ProxyAgent({ uri: cfg.proxyUrl, requestTls: tls, connections: cfg.connections });
-      targets = {
-        http: { dispatcher: new Pool(cfg.httpUrl, { connections: cfg.connections }), origin: cfg.httpUrl },
-        tls: { dispatcher: new Pool(cfg.tlsUrl, { connections: cfg.connections, connect: tls }), origin: cfg.tlsUrl },
-        proxy: { dispatcher: proxy, origin: 'https://api.weixin.qq.com' },
-      };
-      process.send({ ok: true });
-    } else if (m.run) {
-      const { dispatcher, origin } = targets[m.run];
-      let n = 0;
-      let ok = 0;
-      const start = performance.now();
-      const deadline = start + m.ms;
-      const worker = async () => {
-        while (performance.now() < deadline) {
-          const res = await dispatcher.request({ origin, method: 'GET', path: `${cfg.path}${cfg.codes[next++ % cfg.codes.length]}` });
-          const text = await res.body.text();
-          n++;
-          if (res.statusCode === 200 && text.includes('"openid"')) ok++;
-        }
-      };
-      await Promise.all(Array.from({ length: cfg.connections }, worker));
-      process.send({ n, ok, ms: performance.now() - start });
-    } else if (m.stop) {
-      await Promise.all(Object.values(targets).map((t) => t.dispatcher.close()));
-      process.exit(0);
-    }
+  serveLoad((cfg) => {
+    // The HTTPS clients verify the certificate for api.weixin.qq.com against the CA, as a backend would.
+    const tls = { ca: cfg.ca, servername: 'api.weixin.qq.com' };
+    const path = () => `${cfg.path}${cfg.codes[next++ % cfg.codes.length]}`;
+    return {
+      http: { dispatcher: new Pool(cfg.httpUrl, { connections: cfg.connections }), next: () => ({ origin: cfg.httpUrl, path: path() }) },
+      tls: { dispatcher: new Pool(cfg.tlsUrl, { connections: cfg.connections, connect: tls }), next: () => ({ origin: cfg.tlsUrl, path: path() }) },
+      proxy: {
+        dispatcher: new ProxyAgent({ uri: cfg.proxyUrl, requestTls: tls, connections: cfg.connections }),
+        next: () => ({ origin: 'https://api.weixin.qq.com', path: path() }),
+      },
+    };
   });
 }

@@ -2,10 +2,11 @@
 // .ci/run installs; CHROMIUM_PATH overrides where it is looked for). One browser for the file, a fresh page and a
 // fresh mock per test. Controls are found by role and name, and every wait is for something to appear, never a sleep.
 // Each test saves a screenshot in test-results/ui/ (UI_SCREENSHOTS overrides the folder).
+import { createDecipheriv } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildMockWechat, type MockOptions } from '../../mock-wechat/index.js';
 import { buildBackend } from '../../src/backend/index.js';
@@ -17,7 +18,17 @@ const SHOTS = resolve(process.env.UI_SCREENSHOTS ?? 'test-results/ui');
 /** 2023-11-14T22:13:20Z: a fixed base clock, so the mock's time on the page is known exactly. */
 const T0 = 1_700_000_000_000;
 const APPID = 'wx1234567890abcdef';
+/** expect.poll waits up to 1 s by default: too short on a busy machine for a page that has to go round a backend. */
+const POLL = { timeout: 15_000 };
 const SECRET = 'mocksecret000000000000000000000a';
+
+/** Opens open data the mock sealed (AES-128-CBC under the user's session_key): what the mock itself says it holds. */
+function unseal(r: { encryptedData?: string; iv?: string }, sessionKey: string | undefined): Record<string, unknown> {
+  if (!r.encryptedData || !r.iv) throw new Error(`no payload to open: ${JSON.stringify(r)}`);
+  if (!sessionKey) throw new Error('the user has no live session_key');
+  const d = createDecipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), Buffer.from(r.iv, 'base64'));
+  return JSON.parse(Buffer.concat([d.update(r.encryptedData, 'base64'), d.final()]).toString('utf8')) as Record<string, unknown>;
+}
 
 if (!executablePath) {
   console.warn(`test/ui skipped: no chromium at ${CANDIDATES.filter(Boolean).join(', ')} (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -113,7 +124,7 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await sheet.getByText('申请获取你的位置信息').waitFor();
     await sheet.getByRole('button', { name: '拒绝' }).click();
     await phone.getByRole('region', { name: 'Result' }).getByText('authorize:fail auth deny').waitFor();
-    await expect.poll(() => sheet.count()).toBe(0);
+    await expect.poll(() => sheet.count(), POLL).toBe(0);
     // The refusal is the user's now, and remembered: WeChat does not ask again.
     expect(control.getUser('alice')!.authSetting['scope.userLocation']).toBe(false);
     await page.getByRole('region', { name: 'Users' }).getByText('scope.userLocation: deny').waitFor();
@@ -197,9 +208,11 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect(await row.getByRole('button', { name: "Expire alice's key" }).isDisabled()).toBe(true);
   });
 
-  it("the phone exchanges its code at a backend and sends getUserInfo / getPhoneNumber's payloads with the token", async () => {
-    const { page, base } = await open();
-    // The reference backend, allowing the mock's origin (the page's) as `wxlogin up` does.
+  /**
+   * The reference backend, allowing the mock's origin (the page's) as `wxlogin up` does, and the page reopened with
+   * ?backend=. `posted` lists the paths the page POSTs to the backend, in order.
+   */
+  async function withBackend(page: Page, base: string) {
     backend = await buildBackend({
       appId: APPID,
       appSecret: SECRET,
@@ -210,14 +223,28 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
       loginRateLimitPerMinute: 0,
     });
     const backendUrl = (await backend.listen({ host: '127.0.0.1', port: 0 })).replace(/\/$/, '');
+    const posted: string[] = [];
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && req.url().startsWith(`${backendUrl}/`)) posted.push(new URL(req.url()).pathname);
+    });
     await page.goto(`${base}/__ui/?backend=${encodeURIComponent(backendUrl)}`);
     const phone = page.getByRole('region', { name: 'Phone' });
-    expect(await phone.getByRole('textbox', { name: 'Backend URL' }).inputValue()).toBe(backendUrl);
-    await phone.getByRole('combobox', { name: 'User' }).selectOption('alice');
+    return { backendUrl, posted, phone, answer: phone.getByRole('region', { name: 'Backend answer' }) };
+  }
+
+  /** 登录 on the phone as `user`: the code goes to the backend, which answers a token. */
+  async function loginAtBackend(phone: Locator, user: string) {
+    await phone.getByRole('combobox', { name: 'User' }).selectOption(user);
     await phone.getByRole('button', { name: '登录' }).click();
     const token = await phone.getByRole('status', { name: 'Backend token' }).textContent();
     expect(token).toMatch(/^\S{20,}$/);
-    const answer = phone.getByRole('region', { name: 'Backend answer' });
+  }
+
+  it("the phone exchanges its code at a backend and sends getUserInfo / getPhoneNumber's payloads with the token", async () => {
+    const { page, base } = await open();
+    const { backendUrl, phone, answer } = await withBackend(page, base);
+    expect(await phone.getByRole('textbox', { name: 'Backend URL' }).inputValue()).toBe(backendUrl);
+    await loginAtBackend(phone, 'alice');
     await answer.getByText('POST /login').waitFor();
 
     await phone.getByRole('button', { name: 'getUserInfo' }).click();
@@ -231,6 +258,109 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await answer.getByText('HTTP 200').waitFor();
     await answer.getByText('"purePhoneNumber"').waitFor();
     await done(page, 'backend-exchange');
+  });
+
+  it("getWeRunData asks for scope.werun once, and the backend opens the user's steps as the mock holds them", async () => {
+    const { page, base, control } = await open();
+    const { phone, answer, posted } = await withBackend(page, base);
+    await loginAtBackend(phone, 'alice');
+    await phone.getByRole('button', { name: 'getWeRunData' }).click();
+    const sheet = phone.getByRole('dialog');
+    await sheet.getByText('申请获取你的微信运动步数').waitFor();
+    // The sheet rises from the bottom of a phone that the login's answer made taller than the window: it comes into
+    // view by itself, with the focus.
+    // (Within a pixel: the layout has fractional heights.)
+    const inView = () =>
+      sheet.evaluate((el) => {
+        const w = globalThis as unknown as { innerHeight: number; document: { activeElement: unknown } };
+        return el.getBoundingClientRect().bottom <= w.innerHeight + 1 && w.document.activeElement === el;
+      });
+    await expect.poll(inView, POLL).toBe(true);
+    await sheet.getByRole('button', { name: '允许' }).click();
+    await phone.getByRole('region', { name: 'Result' }).getByText('getWeRunData:ok', { exact: true }).waitFor();
+    await phone.getByRole('region', { name: 'Result' }).getByLabel('Payload').getByText('"encryptedData"').waitFor();
+    await answer.getByText('POST /werun').waitFor();
+    await answer.getByText('HTTP 200').waitFor();
+    const body = JSON.parse((await answer.getByLabel('Backend body').textContent())!) as { data: { stepInfoList: unknown[] } };
+
+    // The mock's own answer for alice at the same (fixed) time, opened with her current key.
+    const alice = control.getUser('alice')!;
+    expect(alice.authSetting['scope.werun']).toBe(true);
+    const steps = unseal(control.client.getWeRunData({ user: 'alice' }), control.sessionKey(APPID, alice.openid)).stepInfoList as unknown[];
+    expect(steps).toHaveLength(31);
+    expect(body.data.stepInfoList).toEqual(steps);
+    await answer.getByText('31 days of steps').waitFor();
+    await done(page, 'werun-granted');
+
+    // Granted once, not asked again: the second tap posts straight away.
+    await page.getByRole('region', { name: 'Users' }).getByText('scope.werun: grant').waitFor();
+    await phone.getByRole('button', { name: 'getWeRunData' }).click();
+    await expect.poll(() => posted.filter((p) => p === '/werun').length, POLL).toBe(2);
+    expect(await sheet.count()).toBe(0);
+    expect(posted).toEqual(['/login', '/werun', '/werun']);
+  });
+
+  it('getWeRunData refused on the sheet: the fail answer, nothing posted, and no second sheet', async () => {
+    const { page, base, control } = await open();
+    const { phone, answer, posted } = await withBackend(page, base);
+    await loginAtBackend(phone, 'alice');
+    await phone.getByRole('button', { name: 'getWeRunData' }).click();
+    const sheet = phone.getByRole('dialog');
+    await sheet.getByText('申请获取你的微信运动步数').waitFor();
+    await sheet.getByRole('button', { name: '拒绝' }).click();
+    const result = phone.getByRole('region', { name: 'Result' });
+    await result.getByText('getWeRunData:fail auth deny').waitFor();
+    expect(await result.getByLabel('Payload').count()).toBe(0);
+    expect(await answer.count()).toBe(0);
+    expect(control.getUser('alice')!.authSetting['scope.werun']).toBe(false);
+    await done(page, 'werun-denied');
+
+    // The refusal is remembered: the next tap fails at once, without a sheet.
+    await page.getByRole('region', { name: 'Users' }).getByText('scope.werun: deny').waitFor();
+    await phone.getByRole('button', { name: 'getWeRunData' }).click();
+    await expect.poll(() => control.journal({ endpoint: '/__client/getWeRunData' }).length, POLL).toBe(2);
+    await result.getByText('getWeRunData:fail auth deny').waitFor();
+    expect(await sheet.count()).toBe(0);
+
+    // A call that does post, so the page has had every chance to send /werun: it never did.
+    await phone.getByRole('button', { name: '分享到群' }).click();
+    await phone.getByRole('button', { name: 'getShareInfo' }).click();
+    await answer.getByText('POST /shareinfo').waitFor();
+    expect(posted).toEqual(['/login', '/shareinfo']);
+  });
+
+  it('getShareInfo with the ticket of a share: the backend opens the openGId the mock gives that ticket (phone width)', async () => {
+    const { page, base, control } = await open({}, { width: 390, height: 844 });
+    const { phone, answer, posted } = await withBackend(page, base);
+    await loginAtBackend(phone, 'alice');
+    const get = phone.getByRole('button', { name: 'getShareInfo' });
+    // No ticket, no call: wx.getShareInfo takes the shareTicket a share handed over.
+    expect(await get.isDisabled()).toBe(true);
+    const ticketBox = phone.getByRole('textbox', { name: 'shareTicket' });
+    await phone.getByRole('button', { name: '分享到群' }).click();
+    const ticket = await ticketBox.inputValue();
+    expect(ticket).toMatch(/^share-[0-9a-f]{16}$/);
+    await get.click();
+    await phone.getByRole('region', { name: 'Result' }).getByText('getShareInfo:ok', { exact: true }).waitFor();
+    await answer.getByText('POST /shareinfo').waitFor();
+    await answer.getByText('HTTP 200').waitFor();
+    const gid = answer.getByRole('status', { name: 'Backend openGId' });
+    const key = () => control.sessionKey(APPID, control.getUser('alice')!.openid);
+    const own = unseal(control.client.getShareInfo({ user: 'alice', shareTicket: ticket }), key()).openGId;
+    expect(own).toMatch(/^t[A-Za-z0-9_-]{28}$/);
+    expect(await gid.textContent()).toBe(own);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await done(page, 'share-info');
+
+    // Another share, another group: the page sends the new ticket, and the backend opens that group's openGId.
+    await phone.getByRole('button', { name: '分享到群' }).click();
+    const second = await ticketBox.inputValue();
+    expect(second).not.toBe(ticket);
+    const other = unseal(control.client.getShareInfo({ user: 'alice', shareTicket: second }), key()).openGId;
+    expect(other).not.toBe(own);
+    await get.click();
+    await expect.poll(() => gid.textContent(), POLL).toBe(other);
+    expect(posted).toEqual(['/login', '/shareinfo', '/shareinfo']);
   });
 
   it('asks for the admin token when the admin API is protected', async () => {

@@ -1,11 +1,15 @@
 // A phone: pick a user and an app, tap 登录 to run wx.login (POST /__client/login), ask for scopes through WeChat's
-// consent sheet (允许 / 拒绝), and call getUserInfo / getPhoneNumber to see their encrypted payloads. The simulated user
-// answers a sheet as their consent policy says, so a tap on 允许 or 拒绝 first records that answer in the policy
-// (POST /__admin/users, the same upsert the Users form does) and then makes the call.
+// consent sheet (允许 / 拒绝), and call getUserInfo / getPhoneNumber / getWeRunData / getShareInfo to see their
+// encrypted payloads. The simulated user answers a sheet as their consent policy says, so a tap on 允许 or 拒绝 first
+// records that answer in the policy (POST /__admin/users, the same upsert the Users form does) and then makes the call.
+// getWeRunData needs scope.werun: the sheet asks once, as wx.authorize's does, and a refusal is remembered
+// (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/werun/wx.getWeRunData.html). getShareInfo needs the
+// shareTicket a share to a group hands over (https://developers.weixin.qq.com/miniprogram/dev/api/share/wx.getShareInfo.html):
+// 分享到群 plays such a share and gives a fresh ticket; the mock gives one group (openGId) per ticket.
 // With a backend URL (prefilled from ?backend=, which `wxlogin up` puts in the address it prints), the phone does what
-// a mini program does next: 登录 posts the code to <backend>/login, getUserInfo and getPhoneNumber post their payloads
-// to /userinfo and /phone with the token, and the backend's answers are shown.
-import { useEffect, useState } from 'preact/hooks';
+// a mini program does next: 登录 posts the code to <backend>/login, and the data calls post their payloads to
+// /userinfo, /phone, /werun and /shareinfo with the token, and the backend's answers are shown.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { admin, backendBase, backendCall, client } from './api.js';
 import { html } from './html.js';
 import { seedOf } from './users.js';
@@ -20,7 +24,14 @@ const ASKS = {
 const SCOPES = ['scope.userLocation', 'scope.werun', 'scope.address'];
 
 function Sheet({ app, ask, onAnswer }) {
-  return html`<div class="sheet" role="dialog" aria-modal="true" aria-labelledby="sheet-title">
+  // The sheet rises from the bottom of the phone, which a long answer can push below the window: bring it into view
+  // and give it the focus, as a dialog should.
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    ref.current?.focus({ preventScroll: true });
+  }, []);
+  return html`<div class="sheet" role="dialog" aria-modal="true" aria-labelledby="sheet-title" tabindex="-1" ref=${ref}>
     <p id="sheet-title"><strong>${app}</strong> 申请${ASKS[ask] ?? ask}</p>
     <div class="sheet-buttons">
       <button onClick=${() => onAnswer('deny')}>拒绝</button>
@@ -36,14 +47,27 @@ const EXCHANGES = {
     r.encryptedData ? { path: '/userinfo', body: { encryptedData: r.encryptedData, iv: r.iv, rawData: r.rawData, signature: r.signature }, authed: true } : undefined,
   // The phone code when the base library hands one out (2.21.2+), else the old encrypted payload: /phone takes one.
   getPhoneNumber: (r) => (r.code ? { path: '/phone', body: { code: r.code }, authed: true } : r.encryptedData ? { path: '/phone', body: { encryptedData: r.encryptedData, iv: r.iv }, authed: true } : undefined),
+  getWeRunData: (r) => (r.encryptedData ? { path: '/werun', body: { encryptedData: r.encryptedData, iv: r.iv }, authed: true } : undefined),
+  getShareInfo: (r) => (r.encryptedData ? { path: '/shareinfo', body: { encryptedData: r.encryptedData, iv: r.iv }, authed: true } : undefined),
 };
+
+/** A new shareTicket, as a share to a group card hands one over (getRandomValues: randomUUID needs a secure origin). */
+function newTicket() {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `share-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
 
 function BackendAnswer({ b }) {
   if (b.error) return html`<div class="fail" role="alert">${b.error}</div>`;
   const token = b.body?.data?.token;
+  const steps = b.body?.data?.stepInfoList;
+  const last = Array.isArray(steps) ? steps[steps.length - 1] : undefined;
+  const gid = b.body?.data?.openGId;
   return html`<div role="region" aria-label="Backend answer">
     <div>backend <span class="mono">POST ${b.path}</span>: <span class=${b.status === 200 ? 'ok' : 'fail'}>HTTP ${b.status}</span></div>
     ${token ? html`<div>token <output class="mono" aria-label="Backend token">${token}</output></div>` : ''}
+    ${Array.isArray(steps) ? html`<div>${steps.length} days of steps${last ? `, the latest ${last.step}` : ''}</div>` : ''}
+    ${typeof gid === 'string' ? html`<div>openGId <output class="mono" aria-label="Backend openGId">${gid}</output></div>` : ''}
     <pre aria-label="Backend body">${JSON.stringify(b.body, null, 1)}</pre>
   </div>`;
 }
@@ -56,6 +80,7 @@ export function Phone({ apps, users, refreshUsers, fail }) {
   const [result, setResult] = useState(undefined);
   const [sheet, setSheet] = useState(undefined);
   const [backendText, setBackendText] = useState(initialBackend);
+  const [ticket, setTicket] = useState('');
   // The backend's token for this user of this app at this backend: a new pick starts logged out.
   const [session, setSession] = useState(undefined);
   const app = appid || apps[0]?.appid || '';
@@ -112,6 +137,13 @@ export function Phone({ apps, users, refreshUsers, fail }) {
     if (user.authSetting[scope] !== undefined) return run().then(refreshUsers);
     setSheet({ key: scope, run });
   };
+  // getWeRunData asks for scope.werun the first time only; the mock then answers as the recorded policy says.
+  const weRun = () => {
+    const run = () => call('getWeRunData');
+    if (user.authSetting['scope.werun'] !== undefined) return run().then(refreshUsers, fail);
+    setSheet({ key: 'scope.werun', run });
+  };
+  const shareTicket = ticket.trim();
   const disabled = !user || sheet !== undefined;
   return html`<section id="phone" class="card phone-card" aria-labelledby="phone-title">
     <h2 id="phone-title">Phone</h2>
@@ -128,9 +160,17 @@ export function Phone({ apps, users, refreshUsers, fail }) {
       <div class="phone-top"><span>${app}</span></div>
       <div class="phone-body">
         <button class="primary big" disabled=${disabled} onClick=${() => call('login')}>登录</button>
-        ${SCOPES.map((s) => html`<button disabled=${disabled} onClick=${() => authorize(s)} aria-label=${`授权 ${s}`}>授权 ${s.slice(6)}</button>`)}
-        <button disabled=${disabled} onClick=${() => call('getUserInfo', { withCredentials: true })}>getUserInfo</button>
-        <button disabled=${disabled} onClick=${() => setSheet({ key: 'phoneNumber', run: () => call('getPhoneNumber') })}>getPhoneNumber</button>
+        <div class="phone-grid">
+          ${SCOPES.map((s) => html`<button disabled=${disabled} onClick=${() => authorize(s)} aria-label=${`授权 ${s}`}>授权 ${s.slice(6)}</button>`)}
+          <button disabled=${disabled} onClick=${() => call('getUserInfo', { withCredentials: true })}>getUserInfo</button>
+          <button disabled=${disabled} onClick=${() => setSheet({ key: 'phoneNumber', run: () => call('getPhoneNumber') })}>getPhoneNumber</button>
+          <button disabled=${disabled} onClick=${weRun}>getWeRunData</button>
+        </div>
+        <div class="share">
+          <label>shareTicket <input value=${ticket} onInput=${(e) => setTicket(e.target.value)} maxlength="256" spellcheck="false" placeholder="tap 分享到群" /></label>
+          <button onClick=${() => setTicket(newTicket())}>分享到群</button>
+        </div>
+        <button disabled=${disabled || shareTicket === ''} onClick=${() => call('getShareInfo', { shareTicket }).catch(fail)}>getShareInfo</button>
         ${result
           ? html`<div class="result" role="region" aria-label="Result">
               <div><strong>${result.api}</strong>: <span class=${result.r.errMsg?.endsWith(':ok') ? 'ok' : 'fail'}>${result.r.errMsg}</span></div>

@@ -9,10 +9,18 @@ export type OpenType = (typeof OPEN_TYPES)[number];
 
 export const isOpenType = (s: string): s is OpenType => (OPEN_TYPES as readonly string[]).includes(s);
 
-/** What a button event needs from WeChat: the open data for the user, from the mock. */
+/** What a button event needs from WeChat: the open data for the user, from the mock; a place for a picked file. */
 export interface EventSource {
   openData(name: 'getUserInfo' | 'getPhoneNumber'): Promise<WxResult>;
+  /** Writes a temporary file and answers its path (files.ts), so the program can upload what the user picked. */
+  saveTemp(name: string, bytes: Buffer): string;
 }
+
+/** The picture a simulated user picks as avatar: a 1×1 grey baseline JPEG (159 bytes; Chromium decodes it). */
+const AVATAR_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AP//Z',
+  'base64',
+);
 
 function base(type: string, detail: Record<string, unknown>, timeStamp: number) {
   const target = { id: '', offsetLeft: 0, offsetTop: 0, dataset: {} };
@@ -43,8 +51,9 @@ export async function openTypeEvent(openType: OpenType, src: EventSource, timeSt
       return base('getphonenumber', pick(r, ['errMsg', 'code', 'encryptedData', 'iv', 'cloudID']), timeStamp);
     }
     case 'chooseAvatar':
-      // bindchooseavatar: detail {avatarUrl}, a temporary file of the picture the user picked.
-      return base('chooseavatar', { avatarUrl: `http://tmp/wxlogin-avatar-${timeStamp}.jpeg` }, timeStamp);
+      // bindchooseavatar: detail {avatarUrl}, a temporary file of the picture the user picked (a real file in the
+      // run's temporary folder, so wx.uploadFile can send it to the backend).
+      return base('chooseavatar', { avatarUrl: src.saveTemp(`wxlogin-avatar-${timeStamp}.jpeg`, AVATAR_JPEG) }, timeStamp);
   }
 }
 

@@ -19,7 +19,7 @@ export interface InvokeHooks {
   tracker: Tracker;
   /** A callback the program passed threw. */
   onThrow(err: unknown, api: string): void;
-  /** A fail no callback handles (the promise form reports through the process's unhandled rejections instead). */
+  /** A fail no callback handles, or whose promise nobody looked at. */
   onUnhandled(api: string, res: WxResult): void;
 }
 
@@ -53,5 +53,33 @@ export function invoke(api: string, o: Callbacks | undefined, work: () => Promis
     );
     return undefined;
   }
-  return hooks.tracker.track(job.then((res) => (isOk(res) ? res : Promise.reject(res))));
+  // The promise form. A fail whose promise the program never looked at (no then, catch, finally or await by the
+  // next turn) is reported here; the promise is never left rejected with no handler at all, so the process's
+  // unhandledRejection (and a test runner's) hears only of promises the program itself made from it and dropped.
+  const end = hooks.tracker.begin();
+  const p = new WxPromise<WxResult>((resolve, reject) => {
+    job.then((res) => (isOk(res) ? resolve(res) : reject(res)), reject);
+  });
+  Promise.prototype.then.call(p, end, (res: WxResult) => {
+    setImmediate(() => {
+      if (!p.observed) hooks.onUnhandled(api, res);
+      end();
+    });
+  });
+  return p;
+}
+
+/**
+ * A Promise that knows whether anyone asked for its outcome: `then` (which `catch`, `finally` and `await` call on a
+ * promise of another context, as the program's code is) marks it. What it derives are plain promises.
+ */
+class WxPromise<T> extends Promise<T> {
+  observed = false;
+  static override get [Symbol.species]() {
+    return Promise;
+  }
+  override then<A = T, B = never>(onFulfilled?: ((v: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
 }

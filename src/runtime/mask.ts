@@ -19,3 +19,32 @@ export function mask(value: unknown, depth = 0): unknown {
   }
   return out;
 }
+
+/**
+ * A URL with the values of its secret query parameters masked (`?token=abc123xyz` → `?token=abc123***`): a GET's
+ * `data` ends up in the query string, and download URLs are often signed.
+ */
+export function maskUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const end = hash < 0 ? url.length : hash;
+  const query = url
+    .slice(q + 1, end)
+    .split('&')
+    .map((part) => {
+      const i = part.indexOf('=');
+      if (i < 0) return part;
+      let key: string;
+      let value: string;
+      try {
+        key = decodeURIComponent(part.slice(0, i).replace(/\+/g, ' '));
+        value = decodeURIComponent(part.slice(i + 1).replace(/\+/g, ' '));
+      } catch {
+        return part;
+      }
+      return isSecretKey(key) ? `${part.slice(0, i)}=${encodeURIComponent(maskString(value))}` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${query}${url.slice(end)}`;
+}

@@ -36,17 +36,109 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   });
 }
 
-/** A Component() used as a page keeps its page handlers and methods under `methods`. */
-export function flattenComponent(def: PageDef): PageDef {
-  const methods = (def.methods && typeof def.methods === 'object' ? def.methods : {}) as PageDef;
-  return { ...methods, data: def.data, ...(def.options ? { options: def.options } : {}) };
+type Fn = (...a: unknown[]) => unknown;
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+export const COMPONENT_LIFETIMES = ['created', 'attached', 'ready', 'detached'] as const;
+export const PAGE_LIFETIMES = ['show', 'hide'] as const;
+
+/** A property as the Component() definition declares it: `paramA: Number` or `{type: Number, value: 1}`. */
+interface PropertyDef {
+  type: unknown;
+  value: unknown;
 }
 
-export function createPage(def: PageDef, route: string, options: Record<string, string>, afterSetData: (cb: () => void) => void): PageInstance {
+/** What a page built with Component() has beyond a Page(): properties, component lifetimes, page lifetimes. */
+export interface ComponentParts {
+  properties: Record<string, PropertyDef>;
+  lifetimes: Record<(typeof COMPONENT_LIFETIMES)[number], Fn[]>;
+  pageLifetimes: Record<(typeof PAGE_LIFETIMES)[number], Fn[]>;
+}
+
+/**
+ * A Component() used as a page (https://developers.weixin.qq.com/miniprogram/dev/framework/custom-component/component.html,
+ * "使用 Component 构造器构造页面"): the page handlers and methods are under `methods`; `properties` receive the page's
+ * query parameters; the component lifetimes (`lifetimes`, or the same names at the top, `lifetimes` winning; a
+ * function or the name of a method) and `pageLifetimes` run too; `behaviors` mix in their data, properties, methods
+ * and lifetimes (a behavior's lifetimes run before the component's, the component's own methods and data win).
+ */
+export function componentPage(def: PageDef): { def: PageDef; parts: ComponentParts } {
+  const parts: ComponentParts = { properties: {}, lifetimes: { created: [], attached: [], ready: [], detached: [] }, pageLifetimes: { show: [], hide: [] } };
+  const methods: PageDef = {};
+  const data: Record<string, unknown> = {};
+  const seen = new Set<unknown>();
+  const mix = (d: Record<string, unknown>, depth: number) => {
+    if (seen.has(d) || depth > 20) return;
+    seen.add(d);
+    // Built-in behaviors ("wx://form-field") are names, not definitions: nothing to mix in here.
+    if (Array.isArray(d.behaviors)) for (const b of d.behaviors) if (isObj(b)) mix(b, depth + 1);
+    const own = isObj(d.methods) ? d.methods : {};
+    for (const [k, v] of Object.entries(own)) if (typeof v === 'function') methods[k] = v;
+    if (isObj(d.data)) Object.assign(data, copy(d.data));
+    if (isObj(d.properties)) {
+      for (const [k, v] of Object.entries(d.properties)) {
+        parts.properties[k] = isObj(v) && ('type' in v || 'value' in v) ? { type: v.type, value: v.value } : { type: v, value: undefined };
+      }
+    }
+    const fn = (v: unknown): Fn | undefined => (typeof v === 'function' ? (v as Fn) : typeof v === 'string' && typeof own[v] === 'function' ? (own[v] as Fn) : undefined);
+    const lifetimes = isObj(d.lifetimes) ? d.lifetimes : {};
+    for (const name of COMPONENT_LIFETIMES) {
+      const f = fn(lifetimes[name]) ?? fn(d[name]);
+      if (f) parts.lifetimes[name].push(f);
+    }
+    const pageLifetimes = isObj(d.pageLifetimes) ? d.pageLifetimes : {};
+    for (const name of PAGE_LIFETIMES) {
+      const f = fn(pageLifetimes[name]);
+      if (f) parts.pageLifetimes[name].push(f);
+    }
+  };
+  mix(def, 0);
+  return { def: { ...methods, data }, parts };
+}
+
+/**
+ * A query value given to a property, converted to the property's type as WeChat's component framework does
+ * (glass-easel: String(v); a finite Number, else the default; !!v for Boolean; anything for null).
+ */
+function propertyValue(p: PropertyDef, v: string): unknown {
+  switch (typeOf(p)) {
+    case 'String':
+      return String(v);
+    case 'Number':
+      return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : propertyDefault(p);
+    case 'Boolean':
+      return !!v;
+    case 'Array':
+    case 'Object':
+      return propertyDefault(p);
+    default:
+      return v;
+  }
+}
+
+function propertyDefault(p: PropertyDef): unknown {
+  if (p.value !== undefined) return copy(p.value);
+  return { String: '', Number: 0, Boolean: false, Array: [] }[typeOf(p) as string] ?? null;
+}
+
+/**
+ * The property's type by name: the program's `Number` is its own context's, not this one's, so it is never
+ * `=== Number` here.
+ */
+function typeOf(p: PropertyDef): string | undefined {
+  return typeof p.type === 'function' && ['String', 'Number', 'Boolean', 'Array', 'Object'].includes(p.type.name) ? p.type.name : undefined;
+}
+
+export function createPage(def: PageDef, route: string, options: Record<string, string>, afterSetData: (cb: () => void) => void, component?: ComponentParts): PageInstance {
   const page: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(def)) page[k] = typeof v === 'function' ? v : copy(v);
   const data = (page.data && typeof page.data === 'object' ? page.data : {}) as Record<string, unknown>;
   page.data = data;
+  if (component) {
+    for (const [k, p] of Object.entries(component.properties)) data[k] = Object.hasOwn(options, k) ? propertyValue(p, options[k]!) : propertyDefault(p);
+    // A component's properties and data are one object (this.properties === this.data).
+    page.properties = data;
+  }
   page.route = route;
   page.__route__ = route;
   page.options = options;

@@ -1,7 +1,9 @@
 // runProgram: a mini program's own code, run in Node. Reads app.json, loads app.js and the pages' scripts (loader.ts),
 // runs the launch lifecycle (App onLaunch/onShow, then the first page's onLoad/onShow/onReady;
 // https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/page-life-cycle.html), then each tap in order,
-// each after the work the one before started has settled. Answers the trace and whether the run passed.
+// each after the work the one before started has settled. Holds the page stack the navigation APIs change
+// (https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/route.html) and the run's local files
+// (files.ts, removed at the end). Answers the trace and whether the run passed.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,9 +11,10 @@ import { Agent, type Dispatcher } from 'undici';
 import { openTypeEvent, tapEvent } from './events.js';
 import { createLoader, ModuleLoadError } from './loader.js';
 import { mask } from './mask.js';
-import { createPage, flattenComponent, parsePageUrl, type PageDef, type PageInstance } from './pages.js';
+import { createFileSandbox } from './files.js';
+import { componentPage, createPage, parsePageUrl, type ComponentParts, type PageDef, type PageInstance } from './pages.js';
 import { checkExpectations, type Expectation, type ExpectationResult, type TapStep } from './scenario.js';
-import type { WxStorage } from './storage.js';
+import { createFileStorage, storageOwner, type WxStorage } from './storage.js';
 import { describeThrown, type TraceEntry } from './trace.js';
 import { createTracker } from './tracker.js';
 import type { UrlMapping } from './url-map.js';
@@ -39,6 +42,8 @@ export interface RunProgramOptions {
   expect?: readonly Expectation[];
   timerBoundMs?: number;
   requestTimeoutMs?: number;
+  /** The most one wx.uploadFile or wx.downloadFile moves (default 50 MB). */
+  maxFileBytes?: number;
   dispatcher?: Dispatcher;
   /** Each trace entry as it happens (a live view). */
   onEntry?: (e: TraceEntry) => void;
@@ -87,6 +92,8 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
   for (const t of o.taps ?? []) {
     if (!appJson.pages.includes(t.page)) throw new ProgramError(`--tap ${t.page}:${t.handler}: ${t.page} is not a page in app.json (${appJson.pages.join(', ')})`);
   }
+  // The storage file is read first: a bad one stops the run before anything is opened.
+  const userStorage = typeof o.storage === 'string' ? createFileStorage(o.storage, storageOwner(o.appid, o.user)) : o.storage;
   const trace: TraceEntry[] = [];
   const add = (e: TraceEntry) => {
     trace.push(e);
@@ -116,33 +123,41 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
 
   // The program's state: its App, the registered pages, the page stack.
   let app: Record<string, unknown> | undefined;
-  const defs = new Map<string, PageDef>();
+  const defs = new Map<string, { def: PageDef; parts?: ComponentParts }>();
   const stack: PageInstance[] = [];
   let loading: string | undefined;
 
+  // Each switch happens on a later turn, as WeChat switches pages after the calling code has run: the code after a
+  // wx.navigateTo still sees the old page stack, and the new page's onLoad comes after it.
+  const later = () => new Promise<void>((r) => setImmediate(r));
   const navigator: WxNavigator = {
     async navigateTo(url) {
       const { route, query } = target(url);
+      await later();
+      // At most ten pages on the stack (the route page: "页面栈最多十层").
       if (stack.length >= 10) throw new Error('webview count limit exceed');
       const top = stack.at(-1);
-      if (top) hook(top, 'onHide');
+      if (top) hide(top);
       open(route, query);
     },
     async redirectTo(url) {
       const { route, query } = target(url);
+      await later();
       const top = stack.pop();
-      if (top) hook(top, 'onUnload');
+      if (top) unload(top);
       open(route, query);
     },
     async reLaunch(url) {
       const { route, query } = target(url);
-      while (stack.length) hook(stack.pop()!, 'onUnload');
+      await later();
+      while (stack.length) unload(stack.pop()!);
       open(route, query);
     },
     async navigateBack(delta) {
+      await later();
       if (stack.length <= 1) throw new Error('cannot navigate back at first page.');
-      for (let i = 0; i < delta && stack.length > 1; i++) hook(stack.pop()!, 'onUnload');
-      hook(stack.at(-1)!, 'onShow');
+      for (let i = 0; i < delta && stack.length > 1; i++) unload(stack.pop()!);
+      show(stack.at(-1)!);
     },
   };
   function target(url: string) {
@@ -151,15 +166,18 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     return t;
   }
 
+  const files = createFileSandbox({ root: dir });
   const host = createWxHost({
     mock: o.mock,
     appid: o.appid,
     user: o.user,
-    storage: o.storage,
+    storage: userStorage,
     sdkVersion,
     map: o.map,
     dispatcher,
     requestTimeoutMs: o.requestTimeoutMs,
+    files,
+    maxFileBytes: o.maxFileBytes,
     trace: add,
     tracker,
     where,
@@ -225,11 +243,11 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
       },
       Page(def: unknown) {
         if (!loading || label !== loading) throw new Error(`Page() in ${label}.js, which is not a page in app.json`);
-        defs.set(label, (def && typeof def === 'object' ? def : {}) as PageDef);
+        defs.set(label, { def: (def && typeof def === 'object' ? def : {}) as PageDef });
       },
       Component(def: unknown) {
         // A page built with Component(); a custom component's own Component() is not run here.
-        if (loading && label === loading) defs.set(label, flattenComponent((def && typeof def === 'object' ? def : {}) as PageDef));
+        if (loading && label === loading) defs.set(label, componentPage((def && typeof def === 'object' ? def : {}) as PageDef));
       },
       Behavior: (def: unknown) => def,
       getApp: () => app,
@@ -244,17 +262,50 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     add({ kind: 'lifecycle', where: page.route, hook: name });
     within(page.route, () => safely(`in ${name}`, () => fn.call(page, arg)));
   }
-  function open(route: string, query: Record<string, string>) {
-    const page = createPage(defs.get(route)!, route, query, (cb) => {
-      const end = tracker.begin();
-      setImmediate(() => {
-        within(route, () => safely('in a setData callback', cb));
-        end();
-      });
-    });
-    stack.push(page);
-    hook(page, 'onLoad', query);
+  // A page built with Component() also has component lifetimes and page lifetimes (pages.ts), traced by name.
+  const parts = new WeakMap<PageInstance, ComponentParts>();
+  function lifetime(page: PageInstance, name: string, fns: readonly ((...a: unknown[]) => unknown)[] | undefined) {
+    for (const fn of fns ?? []) {
+      add({ kind: 'lifecycle', where: page.route, hook: name });
+      within(page.route, () => safely(`in ${name}`, () => fn.call(page)));
+    }
+  }
+  function show(page: PageInstance) {
     hook(page, 'onShow');
+    lifetime(page, 'pageLifetimes.show', parts.get(page)?.pageLifetimes.show);
+  }
+  function hide(page: PageInstance) {
+    hook(page, 'onHide');
+    lifetime(page, 'pageLifetimes.hide', parts.get(page)?.pageLifetimes.hide);
+  }
+  function unload(page: PageInstance) {
+    hook(page, 'onUnload');
+    lifetime(page, 'detached', parts.get(page)?.lifetimes.detached);
+  }
+  // Component pages: created and attached before onLoad, ready after onShow, as a component in a page
+  // (https://developers.weixin.qq.com/miniprogram/dev/framework/custom-component/lifetimes.html).
+  function open(route: string, query: Record<string, string>) {
+    const reg = defs.get(route)!;
+    const page = createPage(
+      reg.def,
+      route,
+      query,
+      (cb) => {
+        const end = tracker.begin();
+        setImmediate(() => {
+          within(route, () => safely('in a setData callback', cb));
+          end();
+        });
+      },
+      reg.parts,
+    );
+    if (reg.parts) parts.set(page, reg.parts);
+    stack.push(page);
+    lifetime(page, 'created', reg.parts?.lifetimes.created);
+    lifetime(page, 'attached', reg.parts?.lifetimes.attached);
+    hook(page, 'onLoad', query);
+    show(page);
+    lifetime(page, 'ready', reg.parts?.lifetimes.ready);
     hook(page, 'onReady');
   }
 
@@ -322,6 +373,7 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     }
     timers.clear();
     if (ownDispatcher) await ownDispatcher.close().catch(() => undefined);
+    files.dispose();
   }
 
   const storage = host.storage.snapshot();

@@ -48,6 +48,9 @@ export function createMemoryStorage(initial: Record<string, unknown> = {}, onCha
   };
 }
 
+/** Whose record in a storage file: `<appid>/<user>` ("default" when no appid is given). */
+export const storageOwner = (appid: string | undefined, user: string): string => `${appid ?? 'default'}/${user}`;
+
 /**
  * Storage in a JSON file holding every user's storage, `{ "<appid>/<user>": { key: value } }`: one file serves a
  * test's several users, and each sees only its own keys. Written whole on each change (a temp file, then rename).
@@ -71,7 +74,10 @@ export function createFileStorage(file: string, owner: string): WxStorage {
     all = parsed as Record<string, Record<string, unknown>>;
   }
   const mine = all[owner];
-  return createMemoryStorage(mine && typeof mine === 'object' ? mine : {}, (data) => {
+  if (mine !== undefined && (!mine || typeof mine !== 'object' || Array.isArray(mine))) {
+    throw new StorageFileError(`the storage file ${file}: "${owner}" is not a JSON object of keys and values`);
+  }
+  return createMemoryStorage(mine ?? {}, (data) => {
     all[owner] = data;
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -8,9 +8,11 @@ export type TraceEntry =
   | {
       kind: 'request';
       where: string;
+      /** Which API made it, when not wx.request: "uploadFile", "downloadFile". */
+      api?: string;
       method: string;
       url: string;
-      /** The URL after --map rewrote it, when it did. */
+      /** The URL after --map rewrote it, when it did (secret query parameters masked in both). */
       sentTo?: string;
       data?: unknown;
       errMsg: string;

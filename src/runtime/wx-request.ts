@@ -34,6 +34,18 @@ export interface RequestOutcome {
   sentTo: string;
 }
 
+/** The program's `header`, names lower-cased, with the Referer WeChat sets (a program cannot set its own). */
+export function requestHeaders(header: unknown, appid: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (header && typeof header === 'object') {
+    for (const [k, v] of Object.entries(header)) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
+  }
+  // Every request from a mini program carries this Referer (the page's doc: "referer ... 格式固定为
+  // https://servicewechat.com/{appid}/{version}/page-frame.html"); the developer tools use "devtools" as the version.
+  headers.referer = `https://servicewechat.com/${appid ?? 'touristappid'}/devtools/page-frame.html`;
+  return headers;
+}
+
 /** `k=v&...`, each part encodeURIComponent'd; objects inside are JSON. */
 function queryString(data: unknown): string {
   if (typeof data === 'string') return data;
@@ -55,7 +67,7 @@ function body(data: unknown, contentType: string): string | Buffer | undefined {
 }
 
 /** WeChat's wording for a failure to connect (as the developer tools write Chromium's net errors). */
-function failReason(err: unknown, timedOut: boolean, aborted: boolean): string {
+export function failReason(err: unknown, timedOut: boolean, aborted: boolean): string {
   if (timedOut) return 'timeout';
   if (aborted) return 'abort';
   const e = err as { code?: string; cause?: { code?: string }; message?: string };
@@ -90,14 +102,8 @@ export async function doRequest(o: RequestOptions, deps: RequestDeps, abort: Abo
   } catch {
     return fail(`invalid url "${rawUrl}"`);
   }
-  const headers: Record<string, string> = {};
-  if (o.header && typeof o.header === 'object') {
-    for (const [k, v] of Object.entries(o.header)) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
-  }
+  const headers = requestHeaders(o.header, deps.appid);
   headers['content-type'] ??= 'application/json';
-  // Every request from a mini program carries this Referer (the page's doc: "referer ... 格式固定为
-  // https://servicewechat.com/{appid}/{version}/page-frame.html"); the developer tools use "devtools" as the version.
-  headers.referer = `https://servicewechat.com/${deps.appid ?? 'touristappid'}/devtools/page-frame.html`;
   let payload: string | Buffer | undefined;
   if (method === 'GET' || method === 'HEAD') {
     const q = queryString(o.data);

@@ -1,17 +1,20 @@
 // createWx: the `wx` object a mini program's code calls, for one user. The calls that involve WeChat (login, consent,
 // open data) go to the mock's client face (/__client/*), so codes, keys, ciphertexts and the user's answers to
-// dialogs are real; wx.request makes real HTTP requests (wx-request.ts); storage is the user's own (storage.ts).
+// dialogs are real; wx.request, wx.uploadFile and wx.downloadFile make real HTTP requests (wx-request.ts,
+// wx-transfer.ts) with local files kept in a sandbox (files.ts); storage is the user's own (storage.ts).
 // Every call is traced with its answer, secrets masked. Answers follow each API's page on
 // https://developers.weixin.qq.com/miniprogram/dev/api/.
 import type { Dispatcher } from 'undici';
 import { createMockClient, type MockClient } from '../client/mock-client.js';
 import { NetworkError } from '../client/http.js';
 import { invoke, isOk, type Callbacks, type WxResult } from './invoke.js';
-import { mask, isSecretKey, maskString } from './mask.js';
-import { createFileStorage, createMemoryStorage, type WxStorage } from './storage.js';
+import { createFileSandbox, USER_DATA_PATH, type FileSandbox } from './files.js';
+import { mask, isSecretKey, maskString, maskUrl } from './mask.js';
+import { createFileStorage, createMemoryStorage, storageOwner, type WxStorage } from './storage.js';
 import { describeThrown, type Trace } from './trace.js';
 import { createTracker, type Tracker } from './tracker.js';
 import { doRequest, type RequestOptions } from './wx-request.js';
+import { doDownload, doUpload, type DownloadOptions, type TransferDeps, type TransferEvents, type TransferOutcome, type UploadOptions } from './wx-transfer.js';
 import type { UrlMapping } from './url-map.js';
 
 /** The base library version the run claims; profiles are anonymised from 2.27.1 on (see `classicProfiles`). */
@@ -38,8 +41,17 @@ export interface CreateWxOptions {
   /** URL rewrites for wx.request (url-map.ts). */
   map?: readonly UrlMapping[];
   dispatcher?: Dispatcher;
-  /** wx.request's timeout when the call gives none (WeChat's default: 60 s). */
+  /** wx.request's (and uploadFile's, downloadFile's) timeout when the call gives none (WeChat's default: 60 s). */
   requestTimeoutMs?: number;
+  /**
+   * The mini program's folder: uploadFile reads code-package paths ("images/a.png", "/images/a.png") there, never
+   * outside it. Left out, only wxfile:// paths can be uploaded.
+   */
+  root?: string;
+  /** The local files (files.ts); by default a sandbox of its own on `root`, its folder removed by `dispose()`. */
+  files?: FileSandbox;
+  /** The most one uploadFile or downloadFile moves (default 50 MB, wx-transfer.ts). */
+  maxFileBytes?: number;
   /** Where every call goes, with its answer; nothing is recorded when left out. */
   trace?: Trace;
   /** Work in flight (a run waits on it between taps). */
@@ -75,7 +87,7 @@ export const classicProfiles = (sdkVersion: string): boolean => compareVersion(s
 export function createWxHost(o: CreateWxOptions) {
   const mock = typeof o.mock === 'string' ? createMockClient({ baseUrl: o.mock, appid: o.appid, dispatcher: o.dispatcher }) : o.mock;
   const storage: WxStorage =
-    typeof o.storage === 'string' ? createFileStorage(o.storage, `${o.appid ?? 'default'}/${o.user}`) : (o.storage ?? createMemoryStorage());
+    typeof o.storage === 'string' ? createFileStorage(o.storage, storageOwner(o.appid, o.user)) : (o.storage ?? createMemoryStorage());
   const sdkVersion = o.sdkVersion ?? DEFAULT_SDK_VERSION;
   const classic = classicProfiles(sdkVersion);
   const tracker = o.tracker ?? createTracker();
@@ -95,6 +107,7 @@ export function createWxHost(o: CreateWxOptions) {
     return Object.keys(m).length ? m : undefined;
   };
   const untracked: Tracker = { ...tracker, track: (p) => p };
+  const files = o.files ?? createFileSandbox({ root: o.root });
 
   /** One asynchronous API: `work` answers the callback object; it is traced, then delivered. */
   function api(name: string, a: Callbacks | undefined, work: () => Promise<WxResult> | WxResult, promise = true) {
@@ -156,6 +169,7 @@ export function createWxHost(o: CreateWxOptions) {
 
   const navigate = (name: keyof WxNavigator, a: Callbacks | undefined, run: (n: WxNavigator) => Promise<void>) =>
     api(name, a, async () => {
+      if (name !== 'navigateBack' && typeof a?.url !== 'string') return { errMsg: `${name}:fail parameter error: parameter.url should be String instead of ${typeName(a?.url)};` };
       if (!o.navigator) return { errMsg: `${name}:fail no page stack (createWx outside wxlogin run)` };
       try {
         await run(o.navigator);
@@ -164,6 +178,71 @@ export function createWxHost(o: CreateWxOptions) {
         return { errMsg: `${name}:fail ${err instanceof Error ? err.message : describeThrown(err)}` };
       }
     });
+
+  /**
+   * uploadFile and downloadFile: traced like wx.request, answered by callbacks only, returning the UploadTask /
+   * DownloadTask (abort, and listeners for progress and headers).
+   */
+  function transfer<O extends object>(
+    name: 'uploadFile' | 'downloadFile',
+    a: (Callbacks & O) | undefined,
+    run: (o: O, deps: TransferDeps, abort: AbortSignal, events: TransferEvents) => Promise<TransferOutcome>,
+  ) {
+    const abort = new AbortController();
+    const who = where();
+    const opts = (a ?? {}) as Callbacks & O;
+    const listeners = { progress: new Set<(ev: unknown) => void>(), headers: new Set<(ev: unknown) => void>() };
+    const emit = (kind: keyof typeof listeners, ev: unknown) => {
+      for (const fn of [...listeners[kind]]) {
+        try {
+          fn(ev);
+        } catch (err) {
+          hooks.onThrow(err, `${name} ${kind === 'progress' ? 'onProgressUpdate' : 'onHeadersReceived'}`);
+        }
+      }
+    };
+    const events: TransferEvents = { progress: (ev) => emit('progress', ev), headers: (header) => emit('headers', { header }) };
+    const job = async (): Promise<WxResult> => {
+      // A turn first, so that listeners added on the returned task just after the call hear everything.
+      await new Promise<void>((r) => setImmediate(r));
+      const deps: TransferDeps = { appid: o.appid, maps: o.map ?? [], dispatcher: o.dispatcher, defaultTimeoutMs: o.requestTimeoutMs, files, maxFileBytes: o.maxFileBytes };
+      let out: TransferOutcome;
+      try {
+        out = await run(opts, deps, abort.signal, events);
+      } catch (err) {
+        // A file-system surprise (a file removed or unreadable between the checks and the read).
+        const url = typeof opts.url === 'string' ? opts.url : '';
+        out = { res: { errMsg: `${name}:fail ${describeThrown(err)}` }, method: name === 'uploadFile' ? 'POST' : 'GET', url, sentTo: url };
+      }
+      trace({
+        kind: 'request',
+        where: who,
+        api: name,
+        method: out.method,
+        url: maskUrl(out.url),
+        ...(out.sentTo !== out.url ? { sentTo: maskUrl(out.sentTo) } : {}),
+        ...(out.sent ? { data: mask(out.sent) } : {}),
+        errMsg: out.res.errMsg,
+        ...(typeof out.res.statusCode === 'number' ? { statusCode: out.res.statusCode, answer: mask(out.answer) } : {}),
+      });
+      return out.res;
+    };
+    invoke(name, opts, job, hooks, false);
+    const on = (kind: keyof typeof listeners) => (fn: unknown) => {
+      if (typeof fn === 'function') listeners[kind].add(fn as (ev: unknown) => void);
+    };
+    const off = (kind: keyof typeof listeners) => (fn?: unknown) => {
+      if (typeof fn === 'function') listeners[kind].delete(fn as (ev: unknown) => void);
+      else listeners[kind].clear();
+    };
+    return {
+      abort: () => abort.abort(),
+      onProgressUpdate: on('progress'),
+      offProgressUpdate: off('progress'),
+      onHeadersReceived: on('headers'),
+      offHeadersReceived: off('headers'),
+    };
+  }
 
   const systemInfo = {
     brand: 'devtools',
@@ -209,8 +288,8 @@ export function createWxHost(o: CreateWxOptions) {
           kind: 'request',
           where: who,
           method: out.method,
-          url: out.url,
-          ...(out.sentTo !== out.url ? { sentTo: out.sentTo } : {}),
+          url: maskUrl(out.url),
+          ...(out.sentTo !== out.url ? { sentTo: maskUrl(out.sentTo) } : {}),
           ...(opts.data === undefined ? {} : { data: mask(opts.data) }),
           errMsg: out.res.errMsg,
           ...(typeof out.res.statusCode === 'number' ? { statusCode: out.res.statusCode, answer: mask(out.res.data) } : {}),
@@ -227,6 +306,9 @@ export function createWxHost(o: CreateWxOptions) {
         offChunkReceived: () => undefined,
       };
     },
+
+    uploadFile: (a?: Callbacks & UploadOptions) => transfer('uploadFile', a, doUpload),
+    downloadFile: (a?: Callbacks & DownloadOptions) => transfer('downloadFile', a, doDownload),
 
     getStorageSync(key: unknown) {
       const k = storageKey('getStorageSync', key);
@@ -298,7 +380,8 @@ export function createWxHost(o: CreateWxOptions) {
     stopRecord(a?: Callbacks) {
       return api('stopRecord', a, () => {
         if (recording) {
-          recording.deliver({ errMsg: 'startRecord:ok', tempFilePath: `http://tmp/wxlogin-record-${++recordings}.silk` });
+          // A real temporary file (a SILK header and nothing more), so the program can upload what it recorded.
+          recording.deliver({ errMsg: 'startRecord:ok', tempFilePath: files.saveTemp(`wxlogin-record-${++recordings}.silk`, Buffer.from('#!SILK_V3')) });
           recording = undefined;
         }
         return { errMsg: 'stopRecord:ok' };
@@ -318,6 +401,8 @@ export function createWxHost(o: CreateWxOptions) {
     reLaunch: (a?: Callbacks) => navigate('reLaunch', a, (n) => n.reLaunch(String(a?.url ?? ''))),
     navigateBack: (a?: Callbacks) => navigate('navigateBack', a, (n) => n.navigateBack(typeof a?.delta === 'number' && a.delta >= 1 ? a.delta : 1)),
 
+    // The user's files folder (https://developers.weixin.qq.com/miniprogram/dev/framework/ability/file-system.html).
+    env: { USER_DATA_PATH },
     canIUse: () => true,
     getSystemInfoSync: () => ({ ...systemInfo }),
     getSystemInfo: (a?: Callbacks) => api('getSystemInfo', a, () => ({ errMsg: 'getSystemInfo:ok', ...systemInfo })),
@@ -340,7 +425,14 @@ export function createWxHost(o: CreateWxOptions) {
     tracker,
     /** The open data a button hands its handler (events.ts), straight from the mock, for the user. */
     openData: (name: 'getUserInfo' | 'getPhoneNumber') => (name === 'getUserInfo' ? userInfo('getUserInfo') : viaMock('getPhoneNumber', 'getPhoneNumber')),
+    /** Writes a temporary file (a picked avatar) the program may then upload; answers its http://tmp/ path. */
+    saveTemp: (fileName: string, bytes: Buffer) => files.saveTemp(fileName, bytes),
+    files,
     trace,
+    /** Removes the temporary and user files (when the sandbox is the host's own). */
+    dispose: () => {
+      if (!o.files) files.dispose();
+    },
   };
 }
 

@@ -24,7 +24,8 @@ export function traceLine(e: TraceEntry, c: ChalkInstance): string {
       return `${at} wx.${e.api}(${args}) → ${ok ? c.green(e.errMsg) : c.yellow(e.errMsg)}${e.result === undefined ? '' : ` ${short(e.result)}`}`;
     }
     case 'request':
-      return `${at} ${e.method} ${e.url}${e.sentTo ? c.dim(` (→ ${e.sentTo})`) : ''}${e.data === undefined ? '' : ` ${short(e.data, 100)}`} → ${
+      // wx.uploadFile and wx.downloadFile are traced as requests too, named by their api.
+      return `${at} ${e.api ? `${e.api} ` : ''}${e.method} ${e.url}${e.sentTo ? c.dim(` (→ ${e.sentTo})`) : ''}${e.data === undefined ? '' : ` ${short(e.data, 100)}`} → ${
         e.statusCode === undefined ? c.red(e.errMsg) : `${e.statusCode >= 400 ? c.yellow(String(e.statusCode)) : c.green(String(e.statusCode))} ${short(e.answer)}`
       }`;
     case 'console':

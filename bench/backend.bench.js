@@ -347,18 +347,21 @@ function failureTiming(openOpenData) {
   // ratio compares those two. Wrong lengths depend only on what the sender chose (no secret in their timing), and the
   // last three need the key to make (valid JSON under it): shown, not in the ratio.
   const blind = ['bad_padding', 'valid_padding'];
+  // The garbage kinds get many samples each, used in turn: how far the text check reads into one garbage plaintext
+  // before refusing it depends on its bytes, so a single sample per kind would give each kind its own luck of the draw.
+  const many = (make) => Array.from({ length: 64 }, make);
   const kinds = {
-    bad_padding: raw(randomBytes(size)),
-    valid_padding: raw(Buffer.concat([randomBytes(size - 1), Buffer.from([1])])),
-    short: randomBytes(size - 7),
-    iv_12_bytes: raw(randomBytes(size)),
-    not_object: enc(JSON.stringify([filler, APPID, 'oSession', 1, 2, 3, filler.slice(0, 40)])),
-    other_app: enc(good.replace(APPID, 'wxfedcba0987654321')),
-    other_user: enc(good.replace('oSession', 'oAnother')),
+    bad_padding: many(() => raw(randomBytes(size))),
+    valid_padding: many(() => raw(Buffer.concat([randomBytes(size - 1), Buffer.from([1])]))),
+    short: many(() => randomBytes(size - 7)),
+    iv_12_bytes: many(() => raw(randomBytes(size))),
+    not_object: [enc(JSON.stringify([filler, APPID, 'oSession', 1, 2, 3, filler.slice(0, 40)]))],
+    other_app: [enc(good.replace(APPID, 'wxfedcba0987654321'))],
+    other_user: [enc(good.replace('oSession', 'oAnother'))],
   };
   const sessionKey = key.toString('base64');
   const accept = (o) => o.openId === undefined || o.openId === 'oSession';
-  for (const data of Object.values(kinds)) {
+  for (const data of Object.values(kinds).flat()) {
     if (openOpenData({ data, iv, sessionKey, appId: APPID, accept }) !== undefined) throw new Error('a bad input was accepted');
   }
   // Calls of every kind interleaved, each timed: drift of the machine (frequency, other load, the JIT) falls on all
@@ -378,8 +381,9 @@ function failureTiming(openOpenData) {
         [order[j], order[r]] = [order[r], order[j]];
       }
       for (const k of order) {
+        const data = kinds[k][i % kinds[k].length];
         const t0 = process.hrtime.bigint();
-        openOpenData({ data: kinds[k], iv: ivOf(k), sessionKey, appId: APPID, accept });
+        openOpenData({ data, iv: ivOf(k), sessionKey, appId: APPID, accept });
         total[k] += process.hrtime.bigint() - t0;
       }
     }

@@ -203,10 +203,13 @@ export function openOpenData(input: {
   const end = n - pad * (bad ^ 1);
   // UTF-8 is validated without throwing (an exception costs more than the whole decryption, and would be the slow
   // path): the garbage an attacker without the key produces is not UTF-8, whether its padding held or not, so it is
-  // refused here after the same work. Only text that is UTF-8 is parsed.
+  // refused here after the same work. Only text that is UTF-8 is parsed. The check reads the whole plaintext, padding
+  // included, so that its length (and the validator's speed, which differs for lengths that are not a multiple of its
+  // block) never depends on whether the padding held. That is the same answer as for the text alone: padding bytes
+  // (0x01 to 0x10) are ASCII, and none can complete a multi-byte sequence the text left open.
   const text = plain.subarray(0, end);
   let obj: unknown;
-  if (isUtf8(text)) {
+  if (isUtf8(plain)) {
     try {
       obj = JSON.parse(text.toString('utf8'));
     } catch {

@@ -6,6 +6,7 @@ import {
   decryptOpenData,
   loginStateSignature,
   normalizeBase64,
+  openOpenData,
   rawDataSignature,
   verifyRawDataSignature,
 } from '../../src/crypto/index.js';
@@ -157,5 +158,39 @@ describe('signatures', () => {
     expect(loginStateSignature(HMAC.key, HMAC.message)).toBe(HMAC.hex);
     expect(loginStateSignature(HMAC.key)).toBe(HMAC.emptyHex);
     expect(loginStateSignature(HMAC.key, '')).toBe(HMAC.emptyHex);
+  });
+});
+
+describe('openOpenData: the UTF-8 check reads the whole plaintext, padding included, with the same answer as the text', () => {
+  const key = DEMO.sessionKey;
+  const iv = DEMO.iv;
+  const APP = 'wx4f4bc4dec97d474b';
+  const open = (plain: Buffer) =>
+    openOpenData({ data: Buffer.from(encrypt(plain, key, iv), 'base64'), iv: Buffer.from(iv, 'base64'), sessionKey: key, appId: APP });
+  const json = (nick: string) => JSON.stringify({ nickName: nick, watermark: { appid: APP, timestamp: 1 } });
+
+  it('accepts text with multi-byte characters, whatever the padding length', () => {
+    // Names of 1 to 16 characters move the end of the text through every position in the last block.
+    for (let n = 1; n <= 16; n++) {
+      const nick = '微信用户小明晓雨子涵安琪阿强'.repeat(2).slice(0, n);
+      expect(open(pkcs7(json(nick)))?.nickName, `${n} characters`).toBe(nick);
+    }
+  });
+
+  it('refuses text that is not UTF-8 although its padding holds', () => {
+    const bytes = Buffer.from(json('ab'), 'utf8');
+    bytes[bytes.indexOf('a'.charCodeAt(0))] = 0xff; // not a UTF-8 byte, inside the string
+    const n = 16 - (bytes.length % 16);
+    expect(open(Buffer.concat([bytes, Buffer.alloc(n, n)]))).toBeUndefined();
+  });
+
+  it('refuses text that ends inside a multi-byte character: the padding bytes cannot complete it', () => {
+    // '}' replaced by the first two bytes of 用 (e7 94 a8): the text is cut inside a character, then padded.
+    const text = Buffer.from(json('ab'), 'utf8');
+    for (let cut = 1; cut <= 2; cut++) {
+      const bytes = Buffer.concat([text.subarray(0, text.length - 1), Buffer.from([0xe7, 0x94, 0xa8]).subarray(0, cut)]);
+      const n = 16 - (bytes.length % 16);
+      expect(open(Buffer.concat([bytes, Buffer.alloc(n, n)])), `${cut} of 3 bytes`).toBeUndefined();
+    }
   });
 });

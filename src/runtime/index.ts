@@ -1,4 +1,4 @@
-// Runs a mini program's own code in Node: the `wx` object (wx.ts, wx-request.ts, wx-transfer.ts, files.ts,
+// Runs a mini program's own code in Node: the `wx` object (wx.ts, wx-request.ts, wx-transfer.ts, wx-fs.ts, files.ts,
 // storage.ts), the module loader
 // (loader.ts, node:vm), the button events (events.ts), and the runner with its steps and expectations (program.ts,
 // scenario.ts).
@@ -6,6 +6,7 @@ export { createWx, createWxHost, classicProfiles, compareVersion, DEFAULT_SDK_VE
 export { createMemoryStorage, createFileStorage, StorageFileError, type WxStorage } from './storage.js';
 export { createFileSandbox, USER_DATA_PATH, type FileSandbox } from './files.js';
 export { DEFAULT_MAX_FILE_BYTES } from './wx-transfer.js';
+export { FS_ENCODINGS, USER_FILES_LIMIT_BYTES, type FileSystemManager } from './wx-fs.js';
 export { parseMapping, applyMappings, UrlMapError, type UrlMapping } from './url-map.js';
 export { OPEN_TYPES, type OpenType } from './events.js';
 export { createLoader, ModuleLoadError, type Loader } from './loader.js';

@@ -1,6 +1,7 @@
 // Secrets in the trace: login codes, tokens, session keys, ciphertexts, signatures. The trace shows their first
 // characters and `***`, the way the mock's journal masks codes (mock-wechat/README.md), so a trace can be pasted into
 // a CI log or an issue without handing out a live token.
+import { types } from 'node:util';
 
 const SECRET_KEY = /^(code|token|access_?token|refresh_?token|session_?key|encrypted_?data|iv|signature|secret|app_?secret|password|authorization|cookie|set-cookie|cloud_?id)$/i;
 /** A key whose value is a secret when it is a string (`code` is also the envelope's numeric status: left alone). */
@@ -11,7 +12,8 @@ export const maskString = (s: string): string => (s.length <= 6 ? '***' : `${s.s
 export function mask(value: unknown, depth = 0): unknown {
   if (depth > 20 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => mask(v, depth + 1));
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return `<${(value as ArrayBuffer).byteLength} bytes>`;
+  // Of any realm: the program's code runs in contexts of its own, whose ArrayBuffer is not this one.
+  if (types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value)) return `<${(value as ArrayBuffer).byteLength} bytes>`;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'function') continue;

@@ -2,8 +2,9 @@
 // runs the launch lifecycle (App onLaunch/onShow, then the first page's onLoad/onShow/onReady;
 // https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/page-life-cycle.html), then each tap in order,
 // each after the work the one before started has settled. Holds the page stack the navigation APIs change
-// (https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/route.html) and the run's local files
-// (files.ts, removed at the end). Answers the trace and whether the run passed.
+// (https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/route.html), the tab pages of app.json's
+// tabBar, which stay alive while another tab shows, and the run's local files (files.ts, removed at the end).
+// Answers the trace and whether the run passed.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,9 +65,18 @@ export interface RunReport {
   storage: Record<string, unknown>;
 }
 
+/** A tab of app.json's tabBar.list (https://developers.weixin.qq.com/miniprogram/dev/reference/configuration/app.html#tabBar). */
+interface TabItem {
+  pagePath: string;
+  text: string;
+}
+
 interface AppJson {
   pages: string[];
+  tabs: TabItem[];
 }
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function readAppJson(dir: string): AppJson {
   const file = join(dir, 'app.json');
@@ -82,14 +92,40 @@ function readAppJson(dir: string): AppJson {
   if (!Array.isArray(pages) || pages.length === 0 || !pages.every((p) => typeof p === 'string' && p !== '')) {
     throw new ProgramError(`${file}: "pages" must list the pages, the first one opened at launch ("pages": ["pages/index/index"])`);
   }
-  return { pages: pages.map((p: string) => p.replace(/^\/+/, '')) };
+  const list = pages.map((p: string) => p.replace(/^\/+/, ''));
+  return { pages: list, tabs: readTabBar(file, (json as { tabBar?: unknown }).tabBar, list) };
+}
+
+/** app.json's tabBar: 2 to 5 tabs, each a page of "pages" with its text (the tabBar section of app.json's page). */
+function readTabBar(file: string, tabBar: unknown, pages: readonly string[]): TabItem[] {
+  if (tabBar === undefined) return [];
+  const list = isObj(tabBar) ? tabBar.list : undefined;
+  if (!Array.isArray(list) || list.length < 2 || list.length > 5) {
+    throw new ProgramError(`${file}: "tabBar.list" must list 2 to 5 tabs ({"pagePath": "pages/index/index", "text": "Home"})`);
+  }
+  const seen = new Set<string>();
+  return list.map((t: unknown, i) => {
+    if (!isObj(t) || typeof t.pagePath !== 'string' || t.pagePath === '' || typeof t.text !== 'string') {
+      throw new ProgramError(`${file}: "tabBar.list[${i}]" needs a "pagePath" and a "text" (strings)`);
+    }
+    const pagePath = t.pagePath.replace(/^\/+/, '');
+    if (!pages.includes(pagePath)) throw new ProgramError(`${file}: "tabBar.list[${i}].pagePath" ${pagePath} is not one of "pages"`);
+    if (seen.has(pagePath)) throw new ProgramError(`${file}: "tabBar.list[${i}].pagePath" ${pagePath} is listed twice`);
+    seen.add(pagePath);
+    return { pagePath, text: t.text };
+  });
 }
 
 export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
   const dir = resolve(o.dir);
   const appJson = readAppJson(dir);
   if (!existsSync(join(dir, 'app.js'))) throw new ProgramError(`no app.js in ${dir}`);
+  const tabs = new Set(appJson.tabs.map((t) => t.pagePath));
   for (const t of o.taps ?? []) {
+    if (t.tabBar) {
+      if (!tabs.has(t.page)) throw new ProgramError(`--tap tabBar:${t.page}: ${t.page} is not a tab of app.json's tabBar.list (${[...tabs].join(', ') || 'app.json has no tabBar'})`);
+      continue;
+    }
     if (!appJson.pages.includes(t.page)) throw new ProgramError(`--tap ${t.page}:${t.handler}: ${t.page} is not a page in app.json (${appJson.pages.join(', ')})`);
   }
   // The storage file is read first: a bad one stops the run before anything is opened.
@@ -121,10 +157,12 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     }
   };
 
-  // The program's state: its App, the registered pages, the page stack.
+  // The program's state: its App, the registered pages, the page stack, and the tab pages alive (loaded and not
+  // unloaded; the one showing is at the bottom of the stack, the others hidden, in none).
   let app: Record<string, unknown> | undefined;
   const defs = new Map<string, { def: PageDef; parts?: ComponentParts }>();
   const stack: PageInstance[] = [];
+  const alive = new Map<string, PageInstance>();
   let loading: string | undefined;
 
   // Each switch happens on a later turn, as WeChat switches pages after the calling code has run: the code after a
@@ -132,7 +170,7 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
   const later = () => new Promise<void>((r) => setImmediate(r));
   const navigator: WxNavigator = {
     async navigateTo(url) {
-      const { route, query } = target(url);
+      const { route, query } = target(url, 'navigateTo');
       await later();
       // At most ten pages on the stack (the route page: "页面栈最多十层").
       if (stack.length >= 10) throw new Error('webview count limit exceed');
@@ -141,7 +179,7 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
       open(route, query);
     },
     async redirectTo(url) {
-      const { route, query } = target(url);
+      const { route, query } = target(url, 'redirectTo');
       await later();
       const top = stack.pop();
       if (top) unload(top);
@@ -150,7 +188,9 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     async reLaunch(url) {
       const { route, query } = target(url);
       await later();
+      // Every page closes, the tab pages hidden behind the one showing too; a tab page may be opened (route page).
       while (stack.length) unload(stack.pop()!);
+      for (const page of [...alive.values()]) unload(page);
       open(route, query);
     },
     async navigateBack(delta) {
@@ -159,11 +199,43 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
       for (let i = 0; i < delta && stack.length > 1; i++) unload(stack.pop()!);
       show(stack.at(-1)!);
     },
+    async switchTab(url) {
+      // No query for a tab page (wx.switchTab's page: "路径后不能带参数"): the base library warns and drops it.
+      if (url.includes('?')) add({ kind: 'console', where: where(), level: 'warn', text: 'wx.switchTab: url 不支持 queryString' });
+      const { route } = target(url.replace(/\?.*$/, ''));
+      if (!tabs.has(route)) throw new Error('can not switch to no-tabBar page');
+      await later();
+      switchTo(route);
+    },
   };
-  function target(url: string) {
+  /** The page a url names; navigateTo and redirectTo refuse a tab page, as WeChat does. */
+  function target(url: string, refuseTab?: 'navigateTo' | 'redirectTo') {
     const t = parsePageUrl(url, stack.at(-1)?.route);
     if (!defs.has(t.route)) throw new Error(`page "${t.route}" is not found`);
+    if (refuseTab && tabs.has(t.route)) throw new Error(`can not ${refuseTab} a tabbar page`);
     return t;
+  }
+  /**
+   * To a tab page, as the route page's table for a tab switch orders it: the pages that are not tabs close (top
+   * first), the tab showing is hidden (not unloaded), then the tab switched to shows, loaded first if it never was.
+   * Tab pages only ever sit at the bottom of the stack (navigateTo and redirectTo cannot open one).
+   */
+  function switchTo(route: string) {
+    const showing = stack.at(-1);
+    if (stack.length === 1 && showing?.route === route) return;
+    while (stack.length && !tabs.has(stack.at(-1)!.route)) unload(stack.pop()!);
+    const bottom = stack.pop();
+    if (bottom?.route === route) {
+      stack.push(bottom);
+      show(bottom);
+      return;
+    }
+    if (bottom && bottom === showing) hide(bottom);
+    const kept = alive.get(route);
+    if (kept) {
+      stack.push(kept);
+      show(kept);
+    } else open(route, {});
   }
 
   const files = createFileSandbox({ root: dir });
@@ -279,6 +351,7 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     lifetime(page, 'pageLifetimes.hide', parts.get(page)?.pageLifetimes.hide);
   }
   function unload(page: PageInstance) {
+    if (alive.get(page.route) === page) alive.delete(page.route);
     hook(page, 'onUnload');
     lifetime(page, 'detached', parts.get(page)?.lifetimes.detached);
   }
@@ -301,12 +374,32 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
     );
     if (reg.parts) parts.set(page, reg.parts);
     stack.push(page);
+    if (tabs.has(route)) alive.set(route, page);
     lifetime(page, 'created', reg.parts?.lifetimes.created);
     lifetime(page, 'attached', reg.parts?.lifetimes.attached);
     hook(page, 'onLoad', query);
     show(page);
     lifetime(page, 'ready', reg.parts?.lifetimes.ready);
     hook(page, 'onReady');
+  }
+
+  /**
+   * The user taps a tab of the tab bar, which only tab pages show: the switch (as wx.switchTab's, at once: it is no
+   * code's call), then the tapped tab's page gets onTabItemTap({index, pagePath, text})
+   * (https://developers.weixin.qq.com/miniprogram/dev/reference/api/Page.html#onTabItemTap-Object-object).
+   */
+  function tapTab(route: string): boolean {
+    const showing = stack.at(-1);
+    if (!showing || stack.length !== 1 || !tabs.has(showing.route)) {
+      add({ kind: 'error', where: showing?.route ?? 'app', message: `cannot tap the tab bar: the page showing, ${showing?.route ?? 'none'}, is not a tab page (the tab bar shows on tab pages only)` });
+      return false;
+    }
+    const index = appJson.tabs.findIndex((x) => x.pagePath === route);
+    const item = { index, pagePath: route, text: appJson.tabs[index]!.text };
+    add({ kind: 'tap', where: showing.route, handler: 'tabBar', detail: item });
+    switchTo(route);
+    hook(stack.at(-1)!, 'onTabItemTap', item);
+    return true;
   }
 
   // A promise the program rejected and nobody caught: WeChat's promise form rejects with the fail object.
@@ -348,6 +441,11 @@ export async function runProgram(o: RunProgramOptions): Promise<RunReport> {
 
       for (const t of o.taps ?? []) {
         const page = stack.at(-1);
+        if (t.tabBar) {
+          if (!tapTab(t.page)) break;
+          await tracker.settle();
+          continue;
+        }
         if (!page || page.route !== t.page) {
           add({ kind: 'error', where: t.page, message: `cannot tap ${t.page}:${t.handler}: the page showing is ${page?.route ?? 'none'}` });
           break;

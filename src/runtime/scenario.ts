@@ -1,5 +1,5 @@
-// Steps and expectations: `--tap PAGE:HANDLER[:OPEN_TYPE]` on the command line, or a scenario file (JSON) holding the
-// same steps plus what must hold at the end, for repeatable CI runs:
+// Steps and expectations: `--tap PAGE:HANDLER[:OPEN_TYPE]` (or `--tap tabBar:PAGE`, the user tapping that tab) on the
+// command line, or a scenario file (JSON) holding the same steps plus what must hold at the end, for repeatable CI runs:
 //
 //   { "user": "alice",
 //     "steps": [ { "tap": "pages/index/index:info1:getUserInfo" } ],
@@ -10,9 +10,12 @@ import { isOpenType, OPEN_TYPES, type OpenType } from './events.js';
 import type { TraceEntry } from './trace.js';
 
 export interface TapStep {
+  /** The page showing, whose handler the tap fires; for a tab bar tap, the tab tapped. */
   page: string;
   handler: string;
   openType?: OpenType;
+  /** A tap on the tab bar's tab for `page` (its handler is the page's onTabItemTap). */
+  tabBar?: true;
 }
 
 export type Expectation =
@@ -36,9 +39,13 @@ export class ScenarioError extends Error {
   }
 }
 
-/** "pages/index/index:info1:getUserInfo" → a step. */
+/** "pages/index/index:info1:getUserInfo" → a step; "tabBar:pages/cart/cart" → a tap on that tab. */
 export function parseTap(text: string): TapStep {
   const parts = text.split(':');
+  if (parts[0] === 'tabBar') {
+    if (parts.length !== 2 || !parts[1]) throw new ScenarioError(`a tab bar tap is tabBar:PAGE (tabBar:pages/cart/cart), got "${text}"`);
+    return { page: parts[1].replace(/^\/+/, ''), handler: 'onTabItemTap', tabBar: true };
+  }
   const [page, handler, openType] = parts;
   if (parts.length < 2 || parts.length > 3 || !page || !handler) {
     throw new ScenarioError(`a tap is PAGE:HANDLER or PAGE:HANDLER:OPEN_TYPE (pages/index/index:onTap), got "${text}"`);

@@ -3,6 +3,7 @@
 // application/x-www-form-urlencoded; `res.data` is the parsed JSON when the body parses (dataType "json", the
 // default), else the text; any HTTP answer, 4xx and 5xx included, is a success; `fail` is for network errors and
 // the timeout (60 s unless `timeout` says otherwise).
+import { types } from 'node:util';
 import { request, type Dispatcher } from 'undici';
 import type { WxResult } from './invoke.js';
 import { applyMappings, type UrlMapping } from './url-map.js';
@@ -58,7 +59,8 @@ function queryString(data: unknown): string {
 
 function body(data: unknown, contentType: string): string | Buffer | undefined {
   if (data === undefined || data === null) return undefined;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  // An ArrayBuffer of the program's own context is not `instanceof` this one's.
+  if (types.isAnyArrayBuffer(data)) return Buffer.from(data as ArrayBuffer);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (/application\/x-www-form-urlencoded/i.test(contentType)) return queryString(data);
   if (typeof data === 'string') return data;

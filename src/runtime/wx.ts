@@ -1,9 +1,11 @@
 // createWx: the `wx` object a mini program's code calls, for one user. The calls that involve WeChat (login, consent,
 // open data) go to the mock's client face (/__client/*), so codes, keys, ciphertexts and the user's answers to
 // dialogs are real; wx.request, wx.uploadFile and wx.downloadFile make real HTTP requests (wx-request.ts,
-// wx-transfer.ts) with local files kept in a sandbox (files.ts); storage is the user's own (storage.ts).
+// wx-transfer.ts) with local files kept in a sandbox (files.ts), which wx.getFileSystemManager() reads and writes too
+// (wx-fs.ts); storage is the user's own (storage.ts).
 // Every call is traced with its answer, secrets masked. Answers follow each API's page on
 // https://developers.weixin.qq.com/miniprogram/dev/api/.
+import { types } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { createMockClient, type MockClient } from '../client/mock-client.js';
 import { NetworkError } from '../client/http.js';
@@ -14,7 +16,8 @@ import { createFileStorage, createMemoryStorage, storageOwner, type WxStorage } 
 import { describeThrown, type Trace } from './trace.js';
 import { createTracker, type Tracker } from './tracker.js';
 import { doRequest, type RequestOptions } from './wx-request.js';
-import { doDownload, doUpload, type DownloadOptions, type TransferDeps, type TransferEvents, type TransferOutcome, type UploadOptions } from './wx-transfer.js';
+import { createFsOps, FS_METHODS, type FileSystemManager, type FsMethod } from './wx-fs.js';
+import { DEFAULT_MAX_FILE_BYTES, doDownload, doUpload, type DownloadOptions, type TransferDeps, type TransferEvents, type TransferOutcome, type UploadOptions } from './wx-transfer.js';
 import type { UrlMapping } from './url-map.js';
 
 /** The base library version the run claims; profiles are anonymised from 2.27.1 on (see `classicProfiles`). */
@@ -26,6 +29,8 @@ export interface WxNavigator {
   redirectTo(url: string): Promise<void>;
   reLaunch(url: string): Promise<void>;
   navigateBack(delta: number): Promise<void>;
+  /** To a tab page of app.json's tabBar, closing every page that is not one. */
+  switchTab(url: string): Promise<void>;
 }
 
 export interface CreateWxOptions {
@@ -50,7 +55,7 @@ export interface CreateWxOptions {
   root?: string;
   /** The local files (files.ts); by default a sandbox of its own on `root`, its folder removed by `dispose()`. */
   files?: FileSandbox;
-  /** The most one uploadFile or downloadFile moves (default 50 MB, wx-transfer.ts). */
+  /** The most one uploadFile or downloadFile moves, and one file of getFileSystemManager() holds (default 50 MB, wx-transfer.ts). */
   maxFileBytes?: number;
   /** Where every call goes, with its answer; nothing is recorded when left out. */
   trace?: Trace;
@@ -109,8 +114,11 @@ export function createWxHost(o: CreateWxOptions) {
   const untracked: Tracker = { ...tracker, track: (p) => p };
   const files = o.files ?? createFileSandbox({ root: o.root });
 
-  /** One asynchronous API: `work` answers the callback object; it is traced, then delivered. */
-  function api(name: string, a: Callbacks | undefined, work: () => Promise<WxResult> | WxResult, promise = true) {
+  /**
+   * One asynchronous API: `work` answers the callback object; it is traced, then delivered. `view` shows the arguments
+   * and the answer in the trace (secrets masked by default).
+   */
+  function api(name: string, a: Callbacks | undefined, work: () => Promise<WxResult> | WxResult, promise = true, view?: (v: Record<string, unknown>) => unknown) {
     const who = where();
     const run = async (): Promise<WxResult> => {
       let res: WxResult;
@@ -120,7 +128,8 @@ export function createWxHost(o: CreateWxOptions) {
         res = { errMsg: `${name}:fail ${describeThrown(err)}` };
       }
       const { errMsg, ...rest } = res;
-      trace({ kind: 'wx', where: who, api: name, args: args(a), errMsg, ...(Object.keys(rest).length ? { result: mask(rest) } : {}) });
+      const shown = view && a && typeof a === 'object' ? view(a) : args(a);
+      trace({ kind: 'wx', where: who, api: name, args: shown, errMsg, ...(Object.keys(rest).length ? { result: view ? view(rest) : mask(rest) } : {}) });
       return res;
     };
     return invoke(name, a, run, hooks, promise);
@@ -166,6 +175,43 @@ export function createWxHost(o: CreateWxOptions) {
   const traceSync = (name: string, a: unknown, errMsg: string, result?: unknown) =>
     trace({ kind: 'wx', where: where(), api: name, ...(a === undefined ? {} : { args: a }), errMsg, ...(result === undefined ? {} : { result }) });
   const maskValue = (key: string, v: unknown) => (isSecretKey(key) && typeof v === 'string' ? maskString(v) : mask(v));
+
+  // wx.getFileSystemManager() (wx-fs.ts): one manager for the run ("全局唯一的文件系统管理器"). File contents are shown
+  // in the trace by size only: a program may keep a token in a file.
+  const fsOps = createFsOps({ files, maxFileBytes: o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+  const count = (n: number, what: string) => `<${n} ${what}${n === 1 ? '' : 's'}>`;
+  const contentSize = (x: unknown) => (typeof x === 'string' ? count(x.length, 'character') : types.isAnyArrayBuffer(x) ? count((x as ArrayBuffer).byteLength, 'byte') : mask(x));
+  const fsView = (v: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x === 'function' || x === undefined) continue;
+      out[k] = k === 'data' ? contentSize(x) : mask(x);
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  const fsManager: Record<string, unknown> = {};
+  for (const m of Object.keys(FS_METHODS) as FsMethod[]) {
+    const spec: { params: readonly string[]; returns?: string } = FS_METHODS[m];
+    const traced = `getFileSystemManager().${m}`;
+    // The asynchronous form works on a later turn, as WeChat's does; the data to write is taken as it is at the call.
+    fsManager[m] = (a?: Callbacks) => {
+      const given = a && typeof a === 'object' ? a : {};
+      const opts: Record<string, unknown> = { ...given, ...(types.isAnyArrayBuffer(given.data) ? { data: (given.data as ArrayBuffer).slice(0) } : {}) };
+      api(traced, a, async () => {
+        await new Promise<void>((r) => setImmediate(r));
+        return fsOps.run(m, opts);
+      }, false, fsView);
+    };
+    // The Sync form: the answer's field, or an Error carrying the errMsg and the errno.
+    fsManager[`${m}Sync`] = (...given: unknown[]) => {
+      const opts = Object.fromEntries(spec.params.map((p, i) => [p, given[i]]).filter(([, v]) => v !== undefined));
+      const res = fsOps.run(m, opts, `${m}Sync`);
+      const { errMsg, ...rest } = res;
+      traceSync(`${traced}Sync`, fsView(opts), errMsg, fsView(rest));
+      if (!isOk(res)) throw Object.assign(new Error(errMsg), { errno: res.errno });
+      return spec.returns ? res[spec.returns] : undefined;
+    };
+  }
 
   const navigate = (name: keyof WxNavigator, a: Callbacks | undefined, run: (n: WxNavigator) => Promise<void>) =>
     api(name, a, async () => {
@@ -400,9 +446,11 @@ export function createWxHost(o: CreateWxOptions) {
     redirectTo: (a?: Callbacks) => navigate('redirectTo', a, (n) => n.redirectTo(String(a?.url ?? ''))),
     reLaunch: (a?: Callbacks) => navigate('reLaunch', a, (n) => n.reLaunch(String(a?.url ?? ''))),
     navigateBack: (a?: Callbacks) => navigate('navigateBack', a, (n) => n.navigateBack(typeof a?.delta === 'number' && a.delta >= 1 ? a.delta : 1)),
+    switchTab: (a?: Callbacks) => navigate('switchTab', a, (n) => n.switchTab(String(a?.url ?? ''))),
 
     // The user's files folder (https://developers.weixin.qq.com/miniprogram/dev/framework/ability/file-system.html).
     env: { USER_DATA_PATH },
+    getFileSystemManager: () => fsManager as FileSystemManager,
     canIUse: () => true,
     getSystemInfoSync: () => ({ ...systemInfo }),
     getSystemInfo: (a?: Callbacks) => api('getSystemInfo', a, () => ({ errMsg: 'getSystemInfo:ok', ...systemInfo })),

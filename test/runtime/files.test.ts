@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import vm from 'node:vm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWx } from '../../src/client/index.js';
@@ -44,6 +45,8 @@ beforeAll(async () => {
     received.push(got);
     return { files: got.files.map((f) => ({ field: f.field, filename: f.filename, size: f.bytes.length, text: f.bytes.toString('utf8') })), token: 'answer-secret-123456' };
   });
+  server.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  server.post('/api/echo', async (req) => ({ hex: (req.body as Buffer).toString('hex') }));
   server.get('/api/files/hello.txt', async (req, reply) => {
     received.push({ method: req.method, url: req.url, headers: req.headers, fields: {}, files: [] });
     return reply.type('text/plain; charset=utf-8').send(HELLO);
@@ -278,6 +281,17 @@ describe('createWx outside a run', () => {
         data: { token: 'data-s***', page: 2 },
       }),
     ]);
+  });
+
+  it("wx.request sends an ArrayBuffer of another realm (the program's code runs in its own) as its bytes, traced by size", async () => {
+    const trace: TraceEntry[] = [];
+    const wx = createWx({ mock: 'http://127.0.0.1:1', user: 'alice', trace: (e) => trace.push(e), map: [{ from: HARD_CODED, to: `${base}/api/` }] });
+    const data = vm.runInNewContext('new Uint8Array([1, 2, 255]).buffer');
+    const res = await new Promise<Record<string, unknown>>((resolve) =>
+      wx.request({ url: `${HARD_CODED}echo`, method: 'POST', header: { 'content-type': 'application/octet-stream' }, data, success: resolve, fail: resolve }),
+    );
+    expect(res).toMatchObject({ errMsg: 'request:ok', statusCode: 200, data: { hex: '0102ff' } });
+    expect(trace).toEqual([expect.objectContaining({ kind: 'request', method: 'POST', data: '<3 bytes>' })]);
   });
 
   it('downloads to a temporary file and uploads it; code-package paths need a root', async () => {

@@ -27,7 +27,7 @@ export default function register(program: Command, getCtx: () => CliContext): vo
     .option('--app <appid>', "the mock's app to play, when it serves several")
     .option('--user <alias>', 'mock user holding the phone (carol refuses every dialog)', 'alice')
     .option('--sdk-version <v>', 'base library version the program sees; below 2.27.1 getUserInfo/getUserProfile give the real profile, from it on the anonymous one')
-    .option('--tap <PAGE:HANDLER[:OPEN_TYPE]>', 'after launch, fire a page handler as a button tap (repeatable, in order); OPEN_TYPE: getUserInfo, getPhoneNumber, chooseAvatar', collect, [])
+    .option('--tap <PAGE:HANDLER[:OPEN_TYPE]>', 'after launch, fire a page handler as a button tap (repeatable, in order); OPEN_TYPE: getUserInfo, getPhoneNumber, chooseAvatar; tabBar:PAGE taps that tab', collect, [])
     .option('--map <FROM=TO>', "send wx.request URLs starting with FROM to TO instead (repeatable): mini programs hard-code their backend's host", collect, [])
     .option('--scenario <file>', 'JSON steps and expectations ({"steps":[{"tap":...}],"expect":[...]}); --tap steps run after its own')
     .option('--storage <file>', "keep the user's wx storage in this JSON file (default: in memory, empty at launch)")

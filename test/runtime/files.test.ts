@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWx } from '../../src/client/index.js';
 import { runProgram, type RunReport, type TraceEntry } from '../../src/runtime/index.js';
+import { consoleText } from './trace-helpers.js';
 
 const FILES = join(import.meta.dirname, 'fixtures', 'files');
 const PAGE = 'pages/files/files';
@@ -75,7 +76,6 @@ const map = () => [
 ];
 const go = (handlers: string[], more: Partial<Parameters<typeof runProgram>[0]> = {}) =>
   runProgram({ dir: FILES, mock: 'http://127.0.0.1:1', user: 'alice', map: map(), taps: handlers.map((handler) => ({ page: PAGE, handler })), ...more });
-const consoleText = (r: RunReport) => r.trace.flatMap((e) => (e.kind === 'console' ? [e.text] : []));
 const requests = (r: RunReport) => r.trace.filter((e): e is Extract<TraceEntry, { kind: 'request' }> => e.kind === 'request');
 const tempDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('wxlogin-files-') && !n.startsWith('wxlogin-files-test-'));
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileSandbox, createWxHost, runProgram, type RunReport, type TapStep, type TraceEntry } from '../../src/runtime/index.js';
+import { consoleText } from './trace-helpers.js';
 import { createFsOps, USER_FILES_LIMIT_BYTES } from '../../src/runtime/wx-fs.js';
 
 const FS = join(import.meta.dirname, 'fixtures', 'fs');
@@ -29,7 +30,6 @@ const step = (spec: string): TapStep => {
 // No wx call of the fixture goes to the mock.
 const go = (handlers: string[], more: Partial<Parameters<typeof runProgram>[0]> = {}) =>
   runProgram({ dir: FS, mock: 'http://127.0.0.1:1', user: 'alice', taps: handlers.map(step), ...more });
-const consoleText = (r: RunReport) => r.trace.flatMap((e) => (e.kind === 'console' ? [e.text] : []));
 const fsCalls = (r: RunReport) => r.trace.filter((e): e is Extract<TraceEntry, { kind: 'wx' }> => e.kind === 'wx' && e.api.startsWith('getFileSystemManager()'));
 const runFolders = () => readdirSync(tmpdir()).filter((n) => n.startsWith('wxlogin-files-'));
 

@@ -4,9 +4,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStorage, runProgram, type RunReport, type TapStep, type TraceEntry } from '../../src/runtime/index.js';
+import { createMemoryStorage, parseTap, runProgram } from '../../src/runtime/index.js';
 import { startMock, type Mock } from '../backend/helpers.js';
 import { ensureBuilt, run } from '../cli/helpers.js';
+import { afterTap, consoleText, events } from './trace-helpers.js';
 
 const PAGES = join(import.meta.dirname, 'fixtures', 'pages');
 const HOME = 'pages/home/home';
@@ -26,28 +27,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const tap = (spec: string): TapStep => {
-  const [page, handler] = spec.split(':') as [string, string];
-  return { page, handler };
-};
 const go = (taps: string[], more: Partial<Parameters<typeof runProgram>[0]> = {}) =>
-  runProgram({ dir: PAGES, mock: mock.url, user: 'alice', taps: taps.map(tap), ...more });
-
-/** Console lines and lifecycle hooks, in order: "home: text" and "[pages/home/home onHide]". */
-function events(r: RunReport): string[] {
-  return r.trace.flatMap((e: TraceEntry) =>
-    e.kind === 'console' ? [`${e.where.split('/').at(-1)}: ${e.text}`] : e.kind === 'lifecycle' && e.where !== 'app' ? [`[${e.where} ${e.hook}]`] : [],
-  );
-}
-const consoleText = (r: RunReport) => r.trace.flatMap((e) => (e.kind === 'console' ? [e.text] : []));
-/** The events from the tap on `handler` to the next tap. */
-function afterTap(r: RunReport, handler: string): string[] {
-  const i = r.trace.findIndex((e) => e.kind === 'tap' && e.handler === handler);
-  expect(i, `tap ${handler}`).toBeGreaterThanOrEqual(0);
-  const rest = r.trace.slice(i + 1);
-  const next = rest.findIndex((e) => e.kind === 'tap');
-  return events({ ...r, trace: next < 0 ? rest : rest.slice(0, next) });
-}
+  runProgram({ dir: PAGES, mock: mock.url, user: 'alice', taps: taps.map(parseTap), ...more });
 
 describe('the page stack', () => {
   it('launch: App onLaunch, then the first page onLoad (empty options) and onShow', async () => {
@@ -186,7 +167,7 @@ describe('a page built with Component()', () => {
     expect(afterTap(r, 'toDetail').slice(0, 3)).toEqual([`[${PROFILE} pageLifetimes.hide]`, 'profile: profile pageLifetimes.hide', `[${DETAIL} onLoad]`]);
     expect(afterTap(r, 'back').filter((l) => l.startsWith('['))).toEqual([`[${DETAIL} onUnload]`, `[${PROFILE} onShow]`, `[${PROFILE} pageLifetimes.show]`]);
     const last = r.trace.slice(r.trace.findLastIndex((e) => e.kind === 'tap'));
-    expect(events({ ...r, trace: last }).filter((l) => l.startsWith(`[${PROFILE}`))).toEqual([`[${PROFILE} onUnload]`, `[${PROFILE} detached]`]);
+    expect(events(last).filter((l) => l.startsWith(`[${PROFILE}`))).toEqual([`[${PROFILE} onUnload]`, `[${PROFILE} detached]`]);
   });
 
   it('an unset property gets its type default; a Number property given a word keeps its default', async () => {

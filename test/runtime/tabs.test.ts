@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWx } from '../../src/client/index.js';
-import { parseScenario, parseTap, runProgram, ScenarioError, type RunReport, type TraceEntry } from '../../src/runtime/index.js';
+import { parseScenario, parseTap, runProgram, ScenarioError } from '../../src/runtime/index.js';
+import { afterTap, consoleText, events } from './trace-helpers.js';
 
 const TABS = join(import.meta.dirname, 'fixtures', 'tabs');
 const HOME = 'pages/home/home';
@@ -25,20 +26,7 @@ afterAll(() => {
 const go = (taps: string[], more: Partial<Parameters<typeof runProgram>[0]> = {}) =>
   runProgram({ dir: TABS, mock: 'http://127.0.0.1:1', user: 'alice', taps: taps.map(parseTap), ...more });
 
-/** Console lines and page lifecycle hooks, in order: "home: text" and "[pages/home/home onHide]". */
-function events(trace: TraceEntry[]): string[] {
-  return trace.flatMap((e) =>
-    e.kind === 'console' ? [`${e.where.split('/').at(-1)}: ${e.text}`] : e.kind === 'lifecycle' && e.where !== 'app' ? [`[${e.where} ${e.hook}]`] : [],
-  );
-}
-/** The events from the n-th tap (0-based) to the next. */
-function afterTap(r: RunReport, n: number): string[] {
-  const taps = r.trace.flatMap((e, i) => (e.kind === 'tap' ? [i] : []));
-  expect(taps.length, 'taps made').toBeGreaterThan(n);
-  return events(r.trace.slice(taps[n]! + 1, taps[n + 1]));
-}
 const hooks = (lines: string[]) => lines.filter((l) => l.startsWith('['));
-const consoleText = (r: RunReport) => r.trace.flatMap((e) => (e.kind === 'console' ? [e.text] : []));
 
 describe('wx.switchTab', () => {
   it('from a tab to another: the switch comes after the calling code; onHide (not onUnload), then onLoad, onShow, onReady; success last', async () => {

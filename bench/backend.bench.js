@@ -10,16 +10,19 @@
 // Knobs (env): BENCH_ONLY=login|decrypt, BENCH_ROUNDS (7), BENCH_RUN_MS (2000), BENCH_WARM_MS (1500),
 // BENCH_LAYOUT=one (mock and backend in one process), BENCH_STORE=URI (default an SQLite file in a temp dir),
 // BENCH_STUB=1 (a minimal WeChat stub instead of the mock: the backend's own share), BENCH_SERVER_FLAGS="--cpu-prof"
-// (profile the servers' whole lives), BENCH_PROFILE=DIR (profile only the counted runs).
+// (profile the servers' whole lives), BENCH_PROFILE=DIR (profile only the counted runs), BENCH_AGAINST=DIR (another
+// checkout, built: its mock and backend run as a third side in every round, and the RATIO lines compare this build
+// with it; the way to show that a change did not cost the hot path on a machine whose speed drifts).
 import { fork } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', 'dist');
+// A server process of the BENCH_AGAINST side imports that checkout's build; everything else imports this one's.
+const dist = process.env.BENCH_SERVER_DIST ?? join(here, '..', 'dist');
 const self = fileURLToPath(import.meta.url);
 const APPID = 'wx1234567890abcdef';
 const SECRET = 'mocksecret000000000000000000000a';
@@ -206,8 +209,8 @@ async function load({ codeUrl, loginUrl, users, warmMs, runMs, fresh }) {
 
 // ---------------------------------------------------------------- orchestration
 
-function spawn(args, execArgv = []) {
-  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+function spawn(args, execArgv = [], env = process.env) {
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const first = new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -221,23 +224,24 @@ const ask = (child, msg) =>
     child.send(msg);
   });
 
-/** Starts the servers of one side and keeps them up for every round. */
-async function startSide(kind) {
+/** Starts the servers of one side and keeps them up for every round; serverDist: the build they run (this one's by default). */
+async function startSide(kind, serverDist) {
   // BENCH_SERVER_FLAGS="--cpu-prof" profiles the server processes (for finding hot spots, not for the figures).
   const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const env = serverDist ? { ...process.env, BENCH_SERVER_DIST: serverDist } : process.env;
   const servers = [];
   let info;
   if (kind === 'bare') {
     servers.push(spawn(['bare-server'], flags));
     info = await servers[0].first;
   } else if (LAYOUT === 'one') {
-    servers.push(spawn(['backend-server', ''], flags));
+    servers.push(spawn(['backend-server', ''], flags, env));
     info = await servers[0].first;
   } else {
     // The mock and the backend each in a server process of their own, as they would be deployed.
-    servers.push(spawn(['mock-server'], flags));
+    servers.push(spawn(['mock-server'], flags, env));
     const { mockUrl } = await servers[0].first;
-    servers.push(spawn(['backend-server', mockUrl], flags));
+    servers.push(spawn(['backend-server', mockUrl], flags, env));
     info = await servers[1].first;
   }
   return {
@@ -414,29 +418,48 @@ async function orchestrate() {
     console.log(`RATIO decrypt-failure-padding-slowest-vs-fastest ${(Math.max(...b) / Math.min(...b)).toFixed(3)} (aim <= 1.1; ${blind.join(' vs ')})`);
   }
   if (!only || only === 'login') {
+    const againstDist = process.env.BENCH_AGAINST ? join(resolve(process.env.BENCH_AGAINST), 'dist') : undefined;
+    if (againstDist && !existsSync(join(againstDist, 'src', 'backend', 'index.js'))) {
+      console.error(`BENCH_AGAINST: no build at ${againstDist} (in that checkout: npm ci, then npx tsc -p .)`);
+      process.exit(1);
+    }
     const bare = await startSide('bare');
     const real = await startSide('backend');
+    const other = againstDist ? await startSide('backend', againstDist) : undefined;
     const rows = [];
     try {
-      // Rounds alternate between the two sides so that load from elsewhere on the machine falls on both alike;
-      // the ratio reported is the median of the per-round ratios.
+      // Rounds alternate between the sides so that load from elsewhere on the machine falls on all alike; the ratio
+      // reported is the median of the per-round ratios. With BENCH_AGAINST, this build and the other take turns at
+      // going first.
       for (let round = 0; round < ROUNDS; round++) {
-        const b = await bare.run(round === 0 ? WARM_MS : 500, RUN_MS);
-        const r = await real.run(round === 0 ? WARM_MS : 500, RUN_MS);
-        const f = await real.run(500, RUN_MS, true);
-        rows.push({ b, r, ratio: r.perSecond / b.perSecond, firstRatio: f.perSecond / b.perSecond });
+        const warm = round === 0 ? WARM_MS : 500;
+        const b = await bare.run(warm, RUN_MS);
+        const pair = async (fresh) => {
+          if (!other) return [await real.run(fresh ? 500 : warm, RUN_MS, fresh)];
+          if (round % 2 === 1) {
+            const o = await other.run(fresh ? 500 : warm, RUN_MS, fresh);
+            return [await real.run(fresh ? 500 : warm, RUN_MS, fresh), o];
+          }
+          const r = await real.run(fresh ? 500 : warm, RUN_MS, fresh);
+          return [r, await other.run(fresh ? 500 : warm, RUN_MS, fresh)];
+        };
+        const [r, o] = await pair(false);
+        const [f, of] = await pair(true);
+        rows.push({ ratio: r.perSecond / b.perSecond, firstRatio: f.perSecond / b.perSecond, vsOther: o && r.perSecond / o.perSecond, firstVsOther: of && f.perSecond / of.perSecond });
         const cpu = r.serverCpuUs.map((us) => us.toFixed(0)).join(' + ');
         console.log(
           `login round ${round + 1}: bare pair ${b.perSecond.toFixed(0)}/s (p50 ${b.p50.toFixed(1)} ms, server CPU ${b.serverCpuUs[0].toFixed(0)} µs/iteration, load ${b.loadCpuUs.toFixed(0)})` +
             ` | mock + backend ${r.perSecond.toFixed(0)} logins/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.failed} failed, server CPU ${cpu} µs/login, load ${r.loadCpuUs.toFixed(0)})` +
             ` | ratio ${(r.perSecond / b.perSecond).toFixed(3)}` +
-            ` | first-time logins ${f.perSecond.toFixed(0)}/s (p50 ${f.p50.toFixed(1)} ms, ${f.failed} failed) ratio ${(f.perSecond / b.perSecond).toFixed(3)}`,
+            ` | first-time logins ${f.perSecond.toFixed(0)}/s (p50 ${f.p50.toFixed(1)} ms, ${f.failed} failed) ratio ${(f.perSecond / b.perSecond).toFixed(3)}` +
+            (o ? ` | against: ${o.perSecond.toFixed(0)} logins/s (server CPU ${o.serverCpuUs.map((us) => us.toFixed(0)).join(' + ')} µs/login), first-time ${of.perSecond.toFixed(0)}/s` : ''),
         );
         if (r.failed > 0 || r.done === 0 || f.failed > 0 || f.done === 0) process.exitCode = 1;
       }
     } finally {
       await bare.stop();
       await real.stop();
+      await other?.stop();
     }
     console.log(`login: ${USERS} concurrent users from a separate load process; backend on SQLite (WAL), logger off, rate limit off; layout ${LAYOUT === 'one' ? 'mock and backend in one process' : 'mock and backend in two processes'}`);
     const spread = (xs) => `rounds ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
@@ -444,6 +467,12 @@ async function orchestrate() {
     const firsts = rows.map((x) => x.firstRatio);
     console.log(`RATIO backend-login-vs-bare-pair ${median(ratios).toFixed(3)} (aim >= 0.45; median of ${rows.length} ${spread(ratios)})`);
     console.log(`RATIO backend-first-login-vs-bare-pair ${median(firsts).toFixed(3)} (aim >= 0.4; median of ${rows.length} ${spread(firsts)})`);
+    if (other) {
+      const vs = rows.map((x) => x.vsOther);
+      const fvs = rows.map((x) => x.firstVsOther);
+      console.log(`RATIO backend-login-vs-against ${median(vs).toFixed(3)} (this build's logins/s over ${process.env.BENCH_AGAINST}'s; median of ${rows.length} ${spread(vs)})`);
+      console.log(`RATIO backend-first-login-vs-against ${median(fvs).toFixed(3)} (median of ${rows.length} ${spread(fvs)})`);
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type UserRecord } from '../../src/store/index.js';
 import { storeContractSuite, type OpenOptions } from './contract-suite.js';
@@ -42,6 +43,65 @@ describe('sqlite store', () => {
     t += 10;
     expect(await s.prune()).toBe(1);
     await expect(s.ping(1000)).resolves.toBeUndefined();
+    await s.close();
+  });
+});
+
+// Another connection to the file, as another process would have: sqlite3 straight, not the store.
+type Raw = { all(sql: string, params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void; close(cb: () => void): void };
+const sqlite3 = createRequire(import.meta.url)('sqlite3') as { Database: new (path: string, cb: (err: Error | null) => void) => Raw };
+async function rawConnection(path: string) {
+  const db = await new Promise<Raw>((resolve, reject) => {
+    const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+  });
+  const all = (sql: string, ...params: unknown[]) =>
+    new Promise<Record<string, unknown>[]>((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as Record<string, unknown>[]))));
+  return { all, close: () => new Promise<void>((r) => db.close(r)) };
+}
+
+describe('sqlite store: updates that change nothing', () => {
+  // A returning user's login updates the user record to what it already is. The store must still make sure the
+  // record is there (a login never answers a token whose user is gone), but while no other connection writes to the
+  // file it has no need to rewrite the row for that.
+  it('write no row while the file is quiet, and see what another connection changed or deleted meanwhile', async () => {
+    const p = join(dir, `quiet-${randomBytes(4).toString('hex')}.sqlite`);
+    const s = await openStore(`sqlite://${p}`);
+    await s.users.set('o', user('o'));
+    const raw = await rawConnection(p);
+    // Every row the store's statements insert or update.
+    await raw.all('CREATE TABLE touched (key TEXT)');
+    await raw.all('CREATE TRIGGER t_upd AFTER UPDATE ON wxlogin_kv BEGIN INSERT INTO touched VALUES (new.key); END');
+    await raw.all('CREATE TRIGGER t_ins AFTER INSERT ON wxlogin_kv BEGIN INSERT INTO touched VALUES (new.key); END');
+    const touched = async () => (await raw.all(`SELECT count(*) AS n FROM touched WHERE key LIKE '%users:o'`))[0]!.n as number;
+    const userRow = `key LIKE '%users:o'`;
+    // A login: the user as it is (or created when missing), and a session in the same batch.
+    const login = (i: number) =>
+      Promise.all([
+        s.users.update('o', (cur) => cur ?? user('o')),
+        s.sessions.set(`t${i}`, { openid: 'o', createdAt: 1, expiresAt: Date.now() + 60_000 }, 60_000),
+      ]).then(([u]) => u);
+    for (let i = 0; i < 3; i++) await login(i);
+    const settled = await touched();
+    for (let i = 3; i < 23; i++) expect(await login(i)).toEqual(user('o'));
+    expect(await touched()).toBe(settled);
+    expect(await s.users.get('o')).toEqual(user('o'));
+
+    // Another process changes the record (a login there got a new key): the next login here sees it and keeps it.
+    const [row] = await raw.all(`SELECT value FROM wxlogin_kv WHERE ${userRow}`);
+    const changed = JSON.parse(row!.value as string);
+    changed.value.v.sessionKey = 'Zm9yZWlnbmtleTAwMDAwMA==';
+    await raw.all(`UPDATE wxlogin_kv SET value = ? WHERE ${userRow}`, JSON.stringify(changed));
+    expect(await login(23)).toEqual({ ...user('o'), sessionKey: 'Zm9yZWlnbmtleTAwMDAwMA==' });
+    expect((await s.users.get('o'))?.sessionKey).toBe('Zm9yZWlnbmtleTAwMDAwMA==');
+
+    // Another process deletes the record: the next login writes it back before it answers.
+    for (let i = 24; i < 30; i++) await login(i);
+    await raw.all(`DELETE FROM wxlogin_kv WHERE ${userRow}`);
+    const deleted = await touched();
+    expect(await login(30)).toEqual(user('o'));
+    expect(await touched()).toBe(deleted + 1);
+    expect((await raw.all(`SELECT count(*) AS n FROM wxlogin_kv WHERE ${userRow}`))[0]!.n).toBe(1);
+    await raw.close();
     await s.close();
   });
 });

@@ -27,6 +27,12 @@ type Entry =
 /** The text this store last read or wrote for a key it updates, so that the next update can try a compare-and-set. */
 const SEEN_MAX = 20_000;
 
+/** A key's text as this store last read or wrote it, and the database's data_version when it did. */
+interface Seen {
+  text: string;
+  version: number | undefined;
+}
+
 /**
  * Group commit: the writes of one event-loop turn go to SQLite together, in one explicit transaction (BEGIN
  * IMMEDIATE ... COMMIT), instead of one statement and one commit each: under concurrent logins this cuts the cost of a
@@ -38,7 +44,14 @@ const SEEN_MAX = 20_000;
 export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() => Promise<TxWriter>) | undefined) {
   let writer: TxWriter | undefined = first;
   let pending = new Map<string, Entry>();
-  const seen = new Map<string, string>();
+  const seen = new Map<string, Seen>();
+  // The data_version the last batch saw, and whether the batch before saw the same (no other connection wrote in
+  // between). While it holds, an update that leaves a record as this store last saw it (a returning user's login)
+  // needs no write to check that the record is still there: the next batch's data_version proves that nobody else
+  // wrote meanwhile, and when it does not, the check runs as a read in the batch after. With another process writing
+  // to the file all the time, every such update stays a compare-and-set, as it would without this.
+  let version: number | undefined;
+  let quiet = false;
   let waiters: Waiter[] = [];
   let scheduled = false;
   let writing: Promise<void> | undefined;
@@ -58,6 +71,9 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
    * the stored value first, runs in BEGIN IMMEDIATE ... COMMIT, holding the write lock while it reads.
    */
   async function commitBatch(w: TxWriter, batch: Map<string, Entry>): Promise<Map<string, Entry>> {
+    const before = quiet ? version : undefined;
+    // Updates that change nothing of what this store saw at `before`: confirmed by the data_version after the batch.
+    const unchanged = new Set<string>();
     const reads: string[] = [];
     let deletes = false;
     for (const [k, e] of batch) {
@@ -81,6 +97,10 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
         continue;
       }
       if (e.cas) {
+        if (before !== undefined && e.cas.value === e.cas.expected && seen.get(k)?.version === before) {
+          unchanged.add(k);
+          continue;
+        }
         sets.push([k, e.cas.value]);
         expect[k] = e.cas.expected;
         continue;
@@ -112,25 +132,39 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
       if (cur === undefined) dels.push(k);
       else sets.push([k, cur]);
     }
-    const applied = sets.length ? new Set(await w.write(JSON.stringify(sets), JSON.stringify(expect))) : new Set<string>();
-    if (dels.length) await w.remove(JSON.stringify(dels));
+    let applied = new Set<string>();
+    let now: number | undefined;
+    if (sets.length) {
+      const res = await w.write(JSON.stringify(sets), JSON.stringify(expect));
+      applied = new Set(res.keys);
+      now = res.version;
+    }
+    if (dels.length) {
+      const removed = await w.remove(JSON.stringify(dels));
+      now ??= removed;
+    }
+    // Inside the transaction when there is one, so that what this batch read and wrote is known at `now`.
+    now ??= await w.version();
     if (tx) await w.commit();
     const missed = new Map<string, Entry>();
+    const confirmed = now === before;
     for (const [k, e] of batch) {
       if (e.known || !e.cas) continue;
-      if (applied.has(k)) known.set(k, e.cas.value);
+      if (applied.has(k) || (confirmed && unchanged.has(k))) known.set(k, e.cas.value);
       else missed.set(k, e);
     }
-    for (const [k, v] of known) remember(k, v);
+    quiet = now === version;
+    version = now;
+    for (const [k, v] of known) remember(k, v, now);
     for (const k of missed.keys()) seen.delete(k);
     return missed;
   }
 
-  function remember(key: string, value: string | null) {
+  function remember(key: string, value: string | null, at: number | undefined) {
     seen.delete(key);
     if (value === null) return;
     if (seen.size >= SEEN_MAX) seen.delete(seen.keys().next().value as string);
-    seen.set(key, value);
+    seen.set(key, { text: value, version: at });
   }
 
   async function runBatch(batch: Map<string, Entry>): Promise<Map<string, Entry>> {
@@ -139,6 +173,9 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
       return await commitBatch(w, batch);
     } catch (err) {
       for (const k of batch.keys()) seen.delete(k);
+      // What the database holds is not known until a batch succeeds again.
+      version = undefined;
+      quiet = false;
       try {
         await w.abort();
       } catch {
@@ -318,7 +355,7 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
         // First update of the key in this batch: try it on the text this store last saw (or on "absent" for a key
         // it never updated, a new user's first login), as one compare-and-set in the batch's single statement. Keys
         // a JSON path label cannot quote, and an update that writes nothing, read inside a transaction instead.
-        const expected = seen.get(key) ?? null;
+        const expected = seen.get(key)?.text ?? null;
         if (!/["\\]/.test(key)) {
           let next: string | undefined;
           let guessed = true;

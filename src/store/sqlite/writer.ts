@@ -49,11 +49,17 @@ export interface TxWriter {
   /**
    * Writes a JSON array of [key, value] pairs in one statement. A key named in `expectJson` (an object of key to the
    * stored text expected, or null for "absent") is written only when the database holds what is expected; the answer
-   * lists the keys written.
+   * lists the keys written, and the database's data_version as the statement saw it (undefined when nothing was
+   * written).
    */
-  write(rowsJson: string, expectJson: string): Promise<string[]>;
-  /** JSON array of keys. */
-  remove(json: string): Promise<void>;
+  write(rowsJson: string, expectJson: string): Promise<{ keys: string[]; version: number | undefined }>;
+  /**
+   * SQLite's data_version for this connection: it changes when another connection (another process, keyv's reading
+   * connection) commits, never for this connection's own commits (https://www.sqlite.org/pragma.html#pragma_data_version).
+   */
+  version(): Promise<number>;
+  /** JSON array of keys; answers the data_version as the statement saw it (undefined when nothing was deleted). */
+  remove(json: string): Promise<number | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,15 +67,20 @@ export interface TxWriter {
 // One statement for the sets and compare-and-sets of a batch. The expectation of a key is looked up in ?2 by a quoted
 // JSON path label (keys with a '"' or a backslash never take this path); json_type is NULL where the key has none
 // (an unconditional set), 'null' where it must be absent (insert only) and 'text' where it must hold that text.
+// Each key written comes back with the data_version the statement saw: read inside its write transaction, when no
+// other connection can commit, it tells whether another one did since the previous batch.
+const VERSION = 'SELECT data_version AS v FROM pragma_data_version()';
 const WRITE = (table: string) => {
   const at = `'$."' || excluded.key || '"'`;
   return (
     `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?1) AS j WHERE true ` +
     `ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE json_type(?2, ${at}) IS NULL ` +
-    `OR (json_type(?2, ${at}) = 'text' AND ${table}.value = json_extract(?2, ${at})) RETURNING key`
+    `OR (json_type(?2, ${at}) = 'text' AND ${table}.value = json_extract(?2, ${at})) RETURNING key, (${VERSION}) AS v`
   );
 };
-const REMOVE = (table: string) => `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
+type Written = { key: string; v: number }[];
+const written = (rows: Written) => ({ keys: rows.map((r) => r.key), version: rows[0]?.v });
+const REMOVE = (table: string) => `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) RETURNING (${VERSION}) AS v`;
 const SELECT = (table: string) => `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
 
 const noTransaction = (err: unknown) => /no transaction is active/i.test((err as Error)?.message ?? '');
@@ -109,6 +120,7 @@ export async function openWriter(path: string, table: string, busyTimeoutMs: num
     const write = await st(WRITE(table));
     const remove = await st(REMOVE(table));
     const one = await st('SELECT 1');
+    const dataVersion = await st(VERSION);
     const run = (s: Statement, params: unknown[] = []) =>
       new Promise<void>((resolve, reject) => s.run(params, (err) => (err ? reject(err) : resolve())));
     return {
@@ -128,9 +140,12 @@ export async function openWriter(path: string, table: string, busyTimeoutMs: num
         new Promise((resolve, reject) => select.all([json], (err, rows) => (err ? reject(err) : resolve(rows as { key: string; value: string }[])))),
       write: (rows, expect) =>
         new Promise((resolve, reject) =>
-          write.all([rows, expect], (err, got) => (err ? reject(err) : resolve((got as { key: string }[]).map((r) => r.key)))),
+          write.all([rows, expect], (err, got) => (err ? reject(err) : resolve(written(got as Written)))),
         ),
-      remove: (json) => run(remove, [json]),
+      version: () =>
+        new Promise((resolve, reject) => dataVersion.all([], (err, got) => (err ? reject(err) : resolve((got as { v: number }[])[0]!.v)))),
+      remove: (json) =>
+        new Promise((resolve, reject) => remove.all([json], (err, got) => (err ? reject(err) : resolve((got as { v: number }[])[0]?.v)))),
       ping: () => new Promise<void>((resolve, reject) => one.get((err) => (err ? reject(err) : resolve()))),
       async close() {
         await Promise.all(prepared.map((s) => new Promise<void>((r) => s.finalize(() => r()))));
@@ -160,8 +175,9 @@ export function innerWriter(inner: SqliteInner, table: string): TxWriter {
       }
     },
     select: async (json) => (await inner.query(SELECT(table), json)) as { key: string; value: string }[],
-    write: async (rows, expect) => ((await inner.query(WRITE(table), rows, expect)) as { key: string }[]).map((r) => r.key),
-    remove: (json) => q(REMOVE(table), json),
+    write: async (rows, expect) => written((await inner.query(WRITE(table), rows, expect)) as Written),
+    version: async () => ((await inner.query(VERSION)) as { v: number }[])[0]!.v,
+    remove: async (json) => ((await inner.query(REMOVE(table), json)) as { v: number }[])[0]?.v,
     ping: () => q('SELECT 1'),
     async close() {},
   };

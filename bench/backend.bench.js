@@ -445,7 +445,7 @@ async function orchestrate() {
         };
         const [r, o] = await pair(false);
         const [f, of] = await pair(true);
-        rows.push({ ratio: r.perSecond / b.perSecond, firstRatio: f.perSecond / b.perSecond, vsOther: o && r.perSecond / o.perSecond, firstVsOther: of && f.perSecond / of.perSecond });
+        rows.push({ ratio: r.perSecond / b.perSecond, firstRatio: f.perSecond / b.perSecond, vsOther: o && r.perSecond / o.perSecond, firstVsOther: of && f.perSecond / of.perSecond, otherRatio: o && o.perSecond / b.perSecond, otherFirstRatio: of && of.perSecond / b.perSecond });
         const cpu = r.serverCpuUs.map((us) => us.toFixed(0)).join(' + ');
         console.log(
           `login round ${round + 1}: bare pair ${b.perSecond.toFixed(0)}/s (p50 ${b.p50.toFixed(1)} ms, server CPU ${b.serverCpuUs[0].toFixed(0)} µs/iteration, load ${b.loadCpuUs.toFixed(0)})` +
@@ -472,6 +472,9 @@ async function orchestrate() {
       const fvs = rows.map((x) => x.firstVsOther);
       console.log(`RATIO backend-login-vs-against ${median(vs).toFixed(3)} (this build's logins/s over ${process.env.BENCH_AGAINST}'s; median of ${rows.length} ${spread(vs)})`);
       console.log(`RATIO backend-first-login-vs-against ${median(fvs).toFixed(3)} (median of ${rows.length} ${spread(fvs)})`);
+      const ob = rows.map((x) => x.otherRatio);
+      const ofb = rows.map((x) => x.otherFirstRatio);
+      console.log(`against: its logins ${median(ob).toFixed(3)} of the bare pair (${spread(ob)}), its first-time logins ${median(ofb).toFixed(3)} (${spread(ofb)})`);
     }
   }
 }

@@ -3,7 +3,7 @@
 // every app (one alias, a per-app openid, a per-group unionid).
 import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
-import { userSeedProblem } from '../limits.js';
+import { USER_FIELD_LIMITS, userSeedProblem } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MockRandom } from '../random.js';
 import type { MockAppConfig } from './apps.js';
@@ -156,8 +156,10 @@ export function createUsers(
   function userFor(a: AppRecord, ref: string): UserRecord | undefined {
     const u = findUser(a, ref);
     if (u || o.strictUsers) return u;
-    const problem = userSeedProblem({ alias: ref });
-    if (problem) throw new MockUsageError(`parameter error: user ${problem.slice('alias '.length)}`);
+    // The alias is the only field of the seed: its length is all there is to check.
+    if (ref.length > USER_FIELD_LIMITS.alias) {
+      throw new MockUsageError(`parameter error: user ${userSeedProblem({ alias: ref })!.slice('alias '.length)}`);
+    }
     return putUser(a, OPENID_RE.test(ref) ? { alias: ref, openid: ref } : { alias: ref });
   }
 

@@ -72,7 +72,7 @@ function checkTtl(ttlMs: number | undefined): void {
   if (ttlMs !== undefined && !(ttlMs > 0)) throw new StoreError(`ttl must be positive, got ${ttlMs}`);
 }
 
-function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespace<T> {
+function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater & Pick<EngineNamespace, 'set'>): Namespace<T> {
   return {
     async get(key) {
       const box = (await guard(keyv.get(key))) as Boxed<T> | undefined;
@@ -84,6 +84,11 @@ function wrap<T>(keyv: Keyv, now: () => number, raw: RawUpdater): Namespace<T> {
       return box.v;
     },
     async set(key, value, ttlMs) {
+      if (raw.set) {
+        checkTtl(ttlMs);
+        await guard(raw.set(key, encode(value, ttlMs, now())));
+        return;
+      }
       if (ttlMs === undefined) {
         await guard(keyv.set(key, { v: value } satisfies Boxed<T>));
         return;
@@ -133,6 +138,11 @@ export function namespaceOf(prefix: string, name: NamespaceName): string {
 export interface EngineNamespace extends RawUpdater {
   /** keyv's store: a Map or a keyv storage adapter. */
   store: unknown;
+  /**
+   * Writes the raw record keyv would write for set() (the engine adds its namespace): where an engine gives it, a
+   * set skips keyv's own machinery (hooks, statistics, its serializer), which cost as much as the write's enqueueing.
+   */
+  set?(key: string, raw: string): Promise<unknown>;
   /** The adapter adds the namespace to keys itself (Redis): keyv must not add it again. */
   prefixesKeys?: boolean;
 }

@@ -64,6 +64,7 @@ export async function openSqlite(path: string, o: SqliteOptions): Promise<Store>
     kind: 'sqlite',
     ...keyvNamespaces(prefix, now, (namespace) => ({
       store: batcher.adapter,
+      set: (key, raw) => batcher.adapter.set(keyvKey(namespace, key), raw),
       update: (key, step) => batcher.update(keyvKey(namespace, key), step),
     })),
     lock: localLocks(now),

@@ -24,7 +24,7 @@ export async function registerLimits(app: FastifyInstance, c: { dataRateLimitPer
       throw new AppError('rate_limited', `too many requests: at most ${r.max} a minute here; retry in ${r.ttlInSeconds} s`);
     };
   };
-  const dataLimit = limiter(c.dataRateLimitPerMinute, { keyGenerator: (req) => `t:${req.auth?.tokenHash}` });
+  const dataLimit = limiter(c.dataRateLimitPerMinute, { keyGenerator: (req) => `t:${req.auth?.sessionId}` });
   const wechatLimit = limiter(c.wechatRateLimitPerMinute, {
     keyGenerator: (req) => `u:${req.auth?.user.openid}`,
     // /phone calls WeChat only for a phone code; decrypting encryptedData is the data limit's business.

@@ -115,7 +115,7 @@ describe('wxlogin backend', () => {
       const code = mock.control.client.login({ user: 'alice' }).code!;
       const r = await request(`${running.url}/login`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
       expect(r.statusCode).toBe(200);
-      expect(((await r.body.json()) as { data: { token: string } }).data.token).toMatch(/^[\w-]{43}$/);
+      expect(((await r.body.json()) as { data: { token: string } }).data.token).toMatch(/^[0-9A-Z]{10}[\w-]{43}$/);
     } finally {
       // Closed first, so that no keep-alive connection holds the servers' close() open.
       await agent.close();

@@ -1,7 +1,8 @@
 // Every route and every error code through app.inject(); WeChat is the mock on a real port.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/backend/index.js';
+import { hashToken, sessionId } from '../../src/backend/index.js';
+import { timePrefix } from '../../src/backend/service.js';
 import { rawDataSignature } from '../../src/crypto/index.js';
 import type { Store } from '../../src/store/index.js';
 import { APPID, bearer, code, encrypt, login, makeBackend, startMock, type Mock } from './helpers.js';
@@ -40,18 +41,39 @@ function expectFailure(r: { statusCode: number; body: string }, status: number, 
 }
 
 describe('POST /login', () => {
-  it('exchanges the code and answers a 32-byte base64url token, stored only as its sha256', async () => {
+  it('exchanges the code and answers a token: the time prefix and 32 random bytes, stored only under the prefix and its sha256', async () => {
+    const before = mock.control.now();
     const r = await post('/login', { code: code(mock) });
+    const after = mock.control.now();
     expect(r.statusCode).toBe(200);
     const env = r.json();
     expect(env).toEqual({ code: 200, msg: 'ok', data: { token: expect.any(String), expiresIn: 86400 } });
     const token = env.data.token as string;
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
-    expect(await store.sessions.get(token)).toBeUndefined();
-    expect((await store.sessions.get(hashToken(token)))?.openid).toBe(openidOf());
+    expect(token).toMatch(/^[0-9A-HJKMNP-TV-Z]{10}[A-Za-z0-9_-]{43}$/);
+    // The prefix is the login's time: prefixes compare as the times do.
+    expect(token.slice(0, 10) >= timePrefix(before) && token.slice(0, 10) <= timePrefix(after)).toBe(true);
+    expect(Buffer.from(token.slice(10), 'base64url')).toHaveLength(32);
+    expect(sessionId(token)).toBe(token.slice(0, 10) + hashToken(token));
+    for (const key of [token, token.slice(10), hashToken(token), hashToken(token.slice(10))]) expect(await store.sessions.get(key)).toBeUndefined();
+    expect((await store.sessions.get(sessionId(token)))?.openid).toBe(openidOf());
     expect((await store.users.get(openidOf()))?.sessionKey).toBe(keyOf());
     expect(r.body).not.toContain(keyOf());
+  });
+  it('the time prefix is the first 10 characters of a ULID for the same millisecond', () => {
+    // The example of https://github.com/ulid/spec: ulid(1469918176385) starts 01ARYZ6S41.
+    expect(timePrefix(1469918176385)).toBe('01ARYZ6S41');
+    expect(timePrefix(0)).toBe('0000000000');
+    expect(timePrefix(2 ** 48 - 1)).toBe('7ZZZZZZZZZ');
+  });
+  it('tokens sort by the time they were issued: their sessions sit next to each other in the store\'s index', async () => {
+    const tokens: string[] = [];
+    for (const s of [0, 1, 59, 3600, 86_399]) {
+      mock.control.advanceClock(s);
+      tokens.push(await login(app, mock));
+    }
+    expect([...tokens].sort()).toEqual(tokens);
+    expect(tokens.map(sessionId).sort()).toEqual(tokens.map(sessionId));
+    expect(new Set(tokens.map((t) => t.slice(0, 10))).size).toBe(tokens.length);
   });
   it('201 when the code is missing, empty or not a string', async () => {
     expectFailure(await post('/login', {}), 400, 201, 'missing_parameter');
@@ -165,6 +187,22 @@ describe('token handling (203)', () => {
     expect((await app.inject({ method: 'GET', url: '/me', headers: bearer(token) })).statusCode).toBe(200);
     mock.control.advanceClock(1);
     expectFailure(await app.inject({ method: 'GET', url: '/me', headers: bearer(token) }), 401, 203, 'invalid_token');
+  });
+  it('a token is refused when any part of it is changed, and one issued before the time prefix still works', async () => {
+    const token = await login(app, mock);
+    const me = (t: string) => app.inject({ method: 'GET', url: '/me', headers: bearer(t) });
+    expect((await me(token)).statusCode).toBe(200);
+    const other = token[0] === '0' ? '1' : '0';
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    for (const t of [other + token.slice(1), token.slice(0, -1) + last, token.slice(10), token.slice(0, 10), token + 'A']) {
+      expectFailure(await me(t), 401, 203, 'invalid_token');
+    }
+    // A token of the earlier shape (32 random bytes, stored under their plain sha256) is looked up where it was put.
+    const legacy = Buffer.alloc(32, 7).toString('base64url');
+    const t = mock.control.now();
+    await store.sessions.set(hashToken(legacy), { openid: openidOf(), createdAt: t, expiresAt: t + 60_000 }, 60_000);
+    expect(sessionId(legacy)).toBe(hashToken(legacy));
+    expect((await me(legacy)).json().data.openid).toBe(openidOf());
   });
   it('logout revokes the token at once', async () => {
     const token = await login(app, mock);

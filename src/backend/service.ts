@@ -1,6 +1,6 @@
 // What the routes do, without HTTP: log in, find the session behind a token, decrypt under the user's key history,
 // talk to WeChat. Routes (app.ts) only validate, call these and wrap the result in the envelope.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { decodeOpenDataBase64, openOpenData, OpenDataError, verifyRawDataSignature } from '../crypto/open-data.js';
 import type { Store, UserRecord, SessionRecord, PhoneRecord } from '../store/index.js';
 import type { AccessTokenManager } from '../wechat/access-token.js';
@@ -33,7 +33,8 @@ export interface Authenticated {
 
 /** Tokens are stored only as this hash: a leaked store does not hand out sessions. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // The one-shot hash: a third cheaper than a Hash object for a few bytes, and this runs on every request.
+  return hash('sha256', token, 'base64url');
 }
 
 // A token is a time prefix and a secret: the first 48 bits of a ULID (milliseconds since 1970 as 10 characters of

@@ -105,3 +105,63 @@ describe('sqlite store: updates that change nothing', () => {
     await s.close();
   });
 });
+
+describe('sqlite store: prune', () => {
+  // prune() deletes a namespace's expired records a few rows at a time (so that no DELETE holds the write lock for a
+  // whole table of sessions), walking the namespace as a range of keys. Three rows a chunk here, so that the walk
+  // crosses many chunk boundaries, with keys around them that a wrong bound would skip or take.
+  it('deletes every expired record of every namespace, chunk by chunk, and nothing else', async () => {
+    const { openSqlite } = await import('../../src/store/sqlite/engine.js');
+    const p = join(dir, `prune-${randomBytes(4).toString('hex')}.sqlite`);
+    let t = 1_000_000;
+    const s = await openSqlite(p, { now: () => t, prefix: 'wxlogin', busyTimeoutMs: 5000, warn: () => undefined, pruneChunkRows: 3 });
+    const session = { openid: 'o', createdAt: t, expiresAt: t + 1000 };
+    // Keys with LIKE's wildcards and the characters next to ':' in them, and ones that sort first and last.
+    const keys = ['', '%', '_', ':', ';', 'a', 'a%b', 'a_b', 'z', '~', '01M8NNHB0000', '01M8NNHB0001', '01M8NNHB0002', '\u00ff', '\u4e2d'];
+    const expired = new Set<string>();
+    for (const [i, k] of keys.entries()) {
+      const short = i % 2 === 0;
+      if (short) expired.add(k);
+      await s.sessions.set(k, session, short ? 1000 : 60_000);
+    }
+    await s.tokens.set('wx1', { accessToken: 'a', expiresAt: t + 1000, fetchedAt: t }, 1000);
+    await s.tokens.set('wx2', { accessToken: 'b', expiresAt: t + 60_000, fetchedAt: t }, 60_000);
+    for (const o of ['o1', 'o2', 'o3', 'o4']) await s.users.set(o, user(o));
+    await s.profiles.set('o1', { profile: { nickName: 'n' }, updatedAt: t }, 1000);
+    // A row of no namespace that the old LIKE 'wxlogin_sessions:%' matched ('_' is any one character there).
+    const raw = await rawConnection(p);
+    const box = JSON.stringify({ value: { v: session, e: t + 1000 }, expires: null });
+    await raw.all(`INSERT INTO wxlogin_kv (key, value) VALUES ('wxloginXsessions:x', ?)`, box);
+
+    t += 5000;
+    expect(await s.prune()).toBe(expired.size + 2);
+    for (const k of keys) expect(await s.sessions.get(k), `session ${JSON.stringify(k)}`).toEqual(expired.has(k) ? undefined : session);
+    expect(await s.tokens.get('wx1')).toBeUndefined();
+    expect((await s.tokens.get('wx2'))?.accessToken).toBe('b');
+    for (const o of ['o1', 'o2', 'o3', 'o4']) expect(await s.users.get(o)).toEqual(user(o));
+    expect(await s.profiles.get('o1')).toBeUndefined();
+    expect((await raw.all(`SELECT count(*) AS n FROM wxlogin_kv WHERE key = 'wxloginXsessions:x'`))[0]!.n).toBe(1);
+    // Nothing left to do: a second pass deletes nothing.
+    expect(await s.prune()).toBe(0);
+    await raw.close();
+    await s.close();
+  });
+  it('writes made while it runs are committed, and none of them is deleted', async () => {
+    const { openSqlite } = await import('../../src/store/sqlite/engine.js');
+    const p = join(dir, `prune-race-${randomBytes(4).toString('hex')}.sqlite`);
+    let t = 1_000_000;
+    const s = await openSqlite(p, { now: () => t, prefix: 'wxlogin', busyTimeoutMs: 5000, warn: () => undefined, pruneChunkRows: 50 });
+    const rec = { openid: 'o', createdAt: t, expiresAt: t + 1000 };
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => s.sessions.set(`old${String(i).padStart(5, '0')}`, rec, 1000)));
+    t += 5000;
+    const fresh = { openid: 'n', createdAt: t, expiresAt: t + 60_000 };
+    const pruning = s.prune();
+    // Written while the walk goes on, some of them into the range it has yet to reach.
+    const writes = Array.from({ length: 200 }, (_, i) => s.sessions.set(`old${String(i * 10).padStart(5, '0')}x`, fresh, 60_000));
+    await Promise.all(writes);
+    expect(await pruning).toBe(2000);
+    for (let i = 0; i < 200; i++) expect(await s.sessions.get(`old${String(i * 10).padStart(5, '0')}x`)).toEqual(fresh);
+    expect(await s.sessions.get('old00001')).toBeUndefined();
+    await s.close();
+  });
+});

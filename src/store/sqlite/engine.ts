@@ -11,11 +11,16 @@ import { innerWriter, openWriter, type SqliteInner, type TxWriter } from './writ
 
 const KEYV_SQLITE = '@keyv/sqlite';
 
+/** Rows prune() looks at in one DELETE: each is a short write transaction of its own. */
+const PRUNE_CHUNK_ROWS = 1000;
+
 export interface SqliteOptions {
   now: () => number;
   prefix: string;
   busyTimeoutMs: number;
   warn: (message: string) => void;
+  /** Rows prune() looks at in one statement (PRUNE_CHUNK_ROWS by default). */
+  pruneChunkRows?: number;
 }
 
 export async function openSqlite(path: string, o: SqliteOptions): Promise<Store> {
@@ -68,16 +73,46 @@ export async function openSqlite(path: string, o: SqliteOptions): Promise<Store>
       update: (key, step) => batcher.update(keyvKey(namespace, key), step),
     })),
     lock: localLocks(now),
+    /**
+     * Deletes the expired records of every namespace, a chunk of the namespace's keys at a time. One DELETE over a
+     * whole table of sessions held the write lock for as long as it scanned (300,000 sessions: about a second, every
+     * 10 minutes), and every login waited for it; a chunk holds it for a few milliseconds, and the batches that waited
+     * for it are committed before the next chunk. A namespace's keys are a range of the primary key's index ('ns:' up to 'ns;', ';'
+     * being the character after ':'), which a LIKE pattern is not: it scans the whole table, and reads the '_' of
+     * 'wxlogin_sessions' as any character.
+     */
     async prune() {
       await batcher.flush();
+      const chunk = Math.max(1, Math.floor(o.pruneChunkRows ?? PRUNE_CHUNK_ROWS));
       let n = 0;
       for (const name of NAMESPACES) {
-        const rows = (await inner.query(
-          `DELETE FROM ${table} WHERE key LIKE ? AND json_extract(value, '$.value.e') <= ? RETURNING key`,
-          `${namespaceOf(prefix, name)}:%`,
-          now(),
-        )) as unknown[];
-        n += rows.length;
+        const ns = namespaceOf(prefix, name);
+        const end = `${ns};`;
+        // The first chunk starts at the namespace's first possible key, each next one after the last key of the one before.
+        let from = `${ns}:`;
+        let op = '>=';
+        for (;;) {
+          // The last key of the chunk (a read: no lock), then the expired records up to it (a short write).
+          const [row] = (await inner.query(
+            `SELECT max(key) AS last FROM (SELECT key FROM ${table} WHERE key ${op} ? AND key < ? ORDER BY key LIMIT ${chunk})`,
+            from,
+            end,
+          )) as { last: string | null }[];
+          const last = row?.last;
+          if (last === null || last === undefined) break;
+          const gone = (await inner.query(
+            `DELETE FROM ${table} WHERE key ${op} ? AND key <= ? AND json_extract(value, '$.value.e') <= ? RETURNING key`,
+            from,
+            last,
+            now(),
+          )) as unknown[];
+          n += gone.length;
+          from = last;
+          op = '>';
+          // A batch that found the lock taken by this chunk goes first: the next chunk does not take the lock back
+          // from under it while SQLite's busy handler has it sleeping.
+          await batcher.barrier();
+        }
       }
       return n;
     },

@@ -377,6 +377,14 @@ export function groupCommit(inner: SqliteInner, first: TxWriter, connect: (() =>
         full(ops);
       });
     },
+    /**
+     * Resolves once the writes queued before it are committed (or have failed), without waiting for later ones: flush()
+     * under a steady stream of writes may never see the queue empty.
+     */
+    barrier(): Promise<void> {
+      if (pending.size > 0) return new Promise<void>((resolve) => waiters.push({ resolve, reject: () => resolve() }));
+      return writing ? writing.then(() => undefined) : Promise.resolve();
+    },
     /** One ping at a time: while the writer waits for another process's lock, each would hold a thread of the pool. */
     ping(): Promise<void> {
       pinging ??= writerFor()

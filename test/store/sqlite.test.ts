@@ -165,3 +165,24 @@ describe('sqlite store: prune', () => {
     await s.close();
   });
 });
+
+describe('sqlite store: more keys than it remembers', () => {
+  // The group commit remembers the text of the last 20,000 keys it updated, to try each next update as a
+  // compare-and-set; past that it forgets the oldest ones in bulk. A forgotten key's next update must still build on
+  // what is stored.
+  it('updates keys it has forgotten and keys it remembers alike', async () => {
+    const s = await openStore(`sqlite://${join(dir, `many-${randomBytes(4).toString('hex')}.sqlite`)}`);
+    const n = 22_000;
+    const ids = Array.from({ length: n }, (_, i) => `o${i}`);
+    for (let i = 0; i < n; i += 2000) await Promise.all(ids.slice(i, i + 2000).map((o) => s.users.update(o, () => user(o))));
+    const bump = (o: string) => s.users.update(o, (cur) => ({ ...cur!, updatedAt: cur!.updatedAt + 1 }));
+    // The first keys were forgotten long ago, the last ones are remembered.
+    const some = [...ids.slice(0, 50), ...ids.slice(n - 50)];
+    expect((await Promise.all(some.map(bump))).map((u) => u?.updatedAt)).toEqual(some.map(() => 2));
+    expect((await Promise.all(some.map(bump))).map((u) => u?.updatedAt)).toEqual(some.map(() => 3));
+    expect((await s.users.get('o0'))?.updatedAt).toBe(3);
+    expect((await s.users.get(`o${n - 1}`))?.updatedAt).toBe(3);
+    expect((await s.users.get(`o${n >> 1}`))?.updatedAt).toBe(1);
+    await s.close();
+  }, 30_000);
+});

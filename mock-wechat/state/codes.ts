@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { ResolvedOptions } from '../options.js';
 import { ALNUM, type MockRandom } from '../random.js';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export interface CodeRecord {
   appid: string;
@@ -17,12 +18,9 @@ export interface PhoneCodeRecord extends CodeRecord {
 }
 
 // Codes are minted in clock order with one TTL, so the oldest sit at the front of the Map: pruning from the front
-// on every mint keeps the maps bounded under load at O(1) amortised cost.
+// on every mint keeps the maps bounded under load at O(1) amortised cost (prune-front.ts).
 function prune<T extends { expiresAt: number }>(m: Map<string, T>, t: number): void {
-  for (const [k, v] of m) {
-    if (v.expiresAt > t) break;
-    m.delete(k);
-  }
+  pruneFront(m, (v) => v.expiresAt <= t);
 }
 
 const codeFields = {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export const ENCRYPTED_MSG_TTL_MS = 3 * 86_400_000;
 /** Keep at most this many; the oldest go first. */
@@ -63,10 +64,7 @@ export function createEncryptedMsgs(mode: EncryptedMsgHash, now: () => number) {
     const appid = (payload as { watermark?: { appid?: unknown } }).watermark?.appid;
     if (typeof appid !== 'string') return encryptedData;
     const t = now();
-    for (const [k, v] of issued) {
-      if (issued.size < ENCRYPTED_MSG_CAP && v.createdAt + ENCRYPTED_MSG_TTL_MS > t) break;
-      issued.delete(k);
-    }
+    pruneFront(issued, (v, size) => size >= ENCRYPTED_MSG_CAP || v.createdAt + ENCRYPTED_MSG_TTL_MS <= t);
     issued.set(encryptedMsgHash(encryptedData, mode), { appid, createdAt: t });
     return encryptedData;
   }

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { MockUsageError } from '../errors.js';
 import type { MockRandom } from '../random.js';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export const PAID_UNIONID_WINDOW_MS = 300_000;
 /** Keep at most this many payments; the oldest go first (they are long past the 5-minute window). */
@@ -71,11 +72,11 @@ export function createPayments(now: () => number, random: () => MockRandom) {
     const tradeKey = `${mchId}\0${rec.out_trade_no}`;
     if (byTransaction.has(rec.transaction_id)) throw new MockUsageError(`payment: transaction_id ${rec.transaction_id} is already recorded`, 409);
     if (byTradeNo.has(tradeKey)) throw new MockUsageError(`payment: out_trade_no ${rec.out_trade_no} of mch_id ${mchId} is already recorded`, 409);
-    for (const [k, v] of byTransaction) {
-      if (byTransaction.size < PAYMENT_CAP) break;
-      byTransaction.delete(k);
-      byTradeNo.delete(`${v.mch_id}\0${v.out_trade_no}`);
-    }
+    pruneFront(
+      byTransaction,
+      (_v, size) => size >= PAYMENT_CAP,
+      (_k, v) => byTradeNo.delete(`${v.mch_id}\0${v.out_trade_no}`),
+    );
     byTransaction.set(rec.transaction_id, rec);
     byTradeNo.set(tradeKey, rec);
     return { ...rec };

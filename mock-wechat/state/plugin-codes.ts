@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { ResolvedOptions } from '../options.js';
 import type { MockRandom } from '../random.js';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export interface PluginCodeRecord {
   /** The plugin's appid: only its access token may exchange the code. */
@@ -42,10 +43,7 @@ export function createPluginCodes(o: ResolvedOptions, now: () => number, random:
   function mintPluginCode(u: { appid: string; openid: string }, plugin: string): string {
     const t = now();
     // Minted in clock order with one TTL: the expired ones sit at the front.
-    for (const [k, v] of codes) {
-      if (v.expiresAt > t) break;
-      codes.delete(k);
-    }
+    pruneFront(codes, (v) => v.expiresAt <= t);
     let code: string;
     // The documentation's example code is 64 hex digits.
     do code = random().stream('plugin_code').hex(32);

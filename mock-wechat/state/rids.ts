@@ -3,6 +3,7 @@
 // (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/openApi-mgnt/getRidInfo.html).
 import { Type } from '@sinclair/typebox';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export const RID_TTL_MS = 7 * 86_400_000;
 /** Keep at most this many; the oldest go first. */
@@ -57,10 +58,7 @@ export function createRids(now: () => number) {
 
   function recordRid(rid: string, rec: RidRecord): void {
     const t = now();
-    for (const [k, v] of rids) {
-      if (rids.size < RID_CAP && v.at + RID_TTL_MS > t) break;
-      rids.delete(k);
-    }
+    pruneFront(rids, (v, size) => size >= RID_CAP || v.at + RID_TTL_MS <= t);
     rids.set(rid, rec);
   }
 

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { WeChatError } from '../errors.js';
 import { B64URL, type MockRandom } from '../random.js';
 import { badField, checkPart, type RestoreContext } from './snapshot.js';
+import { pruneFront } from './prune-front.js';
 
 export interface TokenRecord {
   token: string;
@@ -74,10 +75,7 @@ export function createTokens(now: () => number, random: () => MockRandom) {
 
   function mintToken(appid: string): TokenRecord {
     const t = now();
-    for (const [k, v] of tokens) {
-      if (tokens.size <= TOKEN_CAP && v.expiresAt + TOKEN_RETAIN_MS > t) break;
-      tokens.delete(k);
-    }
+    pruneFront(tokens, (v, size) => size > TOKEN_CAP || v.expiresAt + TOKEN_RETAIN_MS <= t);
     const r = random().stream('token');
     let token: string;
     do token = `${(r.bytes(1)[0] as number) % 90}_${r.chars(132, B64URL)}`;

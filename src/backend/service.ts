@@ -31,7 +31,7 @@ export interface Authenticated {
   user: UserRecord;
 }
 
-/** Tokens are stored only as this hash: a leaked store does not hand out sessions. */
+/** A token's SHA-256 (base64url): all the store keeps of a token (sessionId), so a leaked store hands out nothing. */
 export function hashToken(token: string): string {
   // The one-shot hash: a third cheaper than a Hash object for a few bytes, and this runs on every request.
   return hash('sha256', token, 'base64url');

@@ -77,9 +77,9 @@ export async function openSqlite(path: string, o: SqliteOptions): Promise<Store>
      * Deletes the expired records of every namespace, a chunk of the namespace's keys at a time. One DELETE over a
      * whole table of sessions held the write lock for as long as it scanned (300,000 sessions: about a second, every
      * 10 minutes), and every login waited for it; a chunk holds it for a few milliseconds, and the batches that waited
-     * for it are committed before the next chunk. A namespace's keys are a range of the primary key's index ('ns:' up to 'ns;', ';'
-     * being the character after ':'), which a LIKE pattern is not: it scans the whole table, and reads the '_' of
-     * 'wxlogin_sessions' as any character.
+     * for it are committed before the next chunk. A namespace's keys are a range of the primary key's index ('ns:'
+     * up to 'ns;', ';' being the character after ':'), which a LIKE pattern is not: it scans the whole table, and
+     * reads the '_' of 'wxlogin_sessions' as any character.
      */
     async prune() {
       await batcher.flush();
@@ -88,7 +88,7 @@ export async function openSqlite(path: string, o: SqliteOptions): Promise<Store>
       for (const name of NAMESPACES) {
         const ns = namespaceOf(prefix, name);
         const end = `${ns};`;
-        // The first chunk starts at the namespace's first possible key, each next one after the last key of the one before.
+        // The first chunk starts at the namespace's first possible key, each next one after the last key of the last.
         let from = `${ns}:`;
         let op = '>=';
         for (;;) {
